@@ -1,0 +1,30 @@
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sealbridge::pkcs11 {
+
+class session;
+
+struct certificate_object {
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  std::vector<std::uint8_t> id;   // CKA_ID, empty when absent
+  std::string label;              // CKA_LABEL, empty when absent
+  std::vector<std::uint8_t> der;  // CKA_VALUE
+};
+
+// Every X.509 certificate object visible in the session. Objects without a readable CKA_VALUE
+// are skipped: there is nothing to show or verify.
+std::vector<certificate_object> find_certificates(const session& s);
+
+// Whether a private key with this CKA_ID is visible in the session. Private keys are usually
+// CKA_PRIVATE, so before login this reports false for keys that exist; the answer is "visible
+// now", not "exists". Callers wanting the pairing before login should log in first.
+bool has_private_key(const session& s, std::span<const std::uint8_t> id);
+
+}  // namespace sealbridge::pkcs11
