@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Creates a SoftHSM2 token that looks like a real company UKey: a signing certificate that
+# expires soon (so the page and system.diagnose show "certificate expiring") and an
+# encryption certificate, both issued by a throwaway demo CA.
+#
+#   make-demo-key.sh DIR [--expiring-days N] [--second-key] [--force]
+#
+# DIR/softhsm2.conf, DIR/tokens/   the SoftHSM2 store (export SOFTHSM2_CONF to use it)
+# DIR/ca/                          demo CA (ca.pem, ca.key) and openssl ca database
+# DIR/certs/                       the issued certificates (PEM and DER) and their keys
+# DIR/control/                     control dir for the test PKCS#11 module (see demo-key.sh)
+# DIR/demo.env                     KEY='value' lines for other scripts and the tests
+#
+# Re-running is a no-op unless --force (start over) or --second-key (add a second token, for
+# the "more than one key plugged in" case) is given. Tokens must exist before a process
+# loads SoftHSM: it does not see tokens created by another process afterwards.
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 DIR [--expiring-days N] [--second-key] [--force]" >&2
+  exit 2
+}
+
+dir=""
+expiring_days=20
+expiring_given=0
+second_key=0
+force=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --expiring-days) [ $# -ge 2 ] || usage; expiring_days="$2"; expiring_given=1; shift 2 ;;
+    --second-key) second_key=1; shift ;;
+    --force) force=1; shift ;;
+    -h|--help) usage ;;
+    -*) usage ;;
+    *) [ -z "$dir" ] || usage; dir="$1"; shift ;;
+  esac
+done
+[ -n "$dir" ] || usage
+case "$expiring_days" in ''|*[!0-9]*) echo "--expiring-days needs a whole number" >&2; exit 2 ;; esac
+
+softhsm_lib="${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
+for tool in openssl softhsm2-util pkcs11-tool; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (run scripts/install-deps.sh)" >&2; exit 1; }
+done
+[ -r "$softhsm_lib" ] || { echo "missing $softhsm_lib (package softhsm2)" >&2; exit 1; }
+
+user_pin=123456
+so_pin=12345678
+token_label="示例科技有限公司"
+second_label="SealBridge Second Key"
+
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+
+if [ "$force" = 1 ]; then
+  rm -rf "$dir/tokens" "$dir/ca" "$dir/certs" "$dir/control" "$dir/demo.env" "$dir/softhsm2.conf"
+fi
+
+# An existing token keeps the certificates it was made with.
+if [ -f "$dir/demo.env" ]; then
+  old_days="$(sed -n "s/^DEMO_EXPIRING_DAYS='\(.*\)'$/\1/p" "$dir/demo.env")"
+  if [ -n "$old_days" ] && [ "$old_days" != "$expiring_days" ]; then
+    [ "$expiring_given" = 0 ] || echo "token exists with --expiring-days $old_days; use --force to remake it" >&2
+    expiring_days="$old_days"
+  fi
+fi
+
+export SOFTHSM2_CONF="$dir/softhsm2.conf"
+mkdir -p "$dir/tokens" "$dir/ca" "$dir/certs" "$dir/control"
+if [ ! -f "$SOFTHSM2_CONF" ]; then
+  {
+    echo "directories.tokendir = $dir/tokens"
+    echo "objectstore.backend = file"
+    echo "log.level = ERROR"
+    echo "slots.removable = true"
+  } >"$SOFTHSM2_CONF"
+fi
+
+# openssl ca understands YYMMDDHHMMSSZ; backdating not_before mimics a certificate that has
+# been in use for a while, and not_after = now + N days is what "expiring in N days" means.
+asn1_time() { date -u -d "$1" +%y%m%d%H%M%SZ; }
+
+make_ca() {
+  [ -f "$dir/ca/ca.pem" ] && return 0
+  echo "demo CA: $dir/ca/ca.pem"
+  : >"$dir/ca/index.txt"
+  echo 1000 >"$dir/ca/serial"
+  cat >"$dir/ca/ca.cnf" <<EOF
+[ ca ]
+default_ca = demo_ca
+
+[ demo_ca ]
+dir = $dir/ca
+database = \$dir/index.txt
+serial = \$dir/serial
+new_certs_dir = \$dir
+certificate = \$dir/ca.pem
+private_key = \$dir/ca.key
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+utf8 = yes
+string_mask = utf8only
+
+[ policy_any ]
+countryName = optional
+stateOrProvinceName = optional
+localityName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = supplied
+
+[ req ]
+distinguished_name = req_dn
+string_mask = utf8only
+utf8 = yes
+
+[ req_dn ]
+
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[ v3_sign ]
+basicConstraints = CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ v3_enc ]
+basicConstraints = CA:false
+keyUsage = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/ca/ca.key" 2>/dev/null
+  openssl req -new -x509 -utf8 -config "$dir/ca/ca.cnf" -extensions v3_ca -key "$dir/ca/ca.key" \
+    -subj "/C=CN/O=SealBridge/CN=SealBridge Demo CA" -days 3650 -out "$dir/ca/ca.pem"
+}
+
+# issue NAME KEYALG SUBJECT EXTENSIONS START END
+issue() {
+  local name="$1" alg="$2" subject="$3" ext="$4" start="$5" end="$6"
+  local base="$dir/certs/$name"
+  case "$alg" in
+    ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$base.key" 2>/dev/null ;;
+    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$base.key" 2>/dev/null ;;
+  esac
+  openssl req -new -utf8 -config "$dir/ca/ca.cnf" -key "$base.key" -subj "$subject" -out "$base.csr"
+  openssl ca -batch -notext -utf8 -preserveDN -config "$dir/ca/ca.cnf" -extensions "$ext" \
+    -startdate "$start" -enddate "$end" -in "$base.csr" -out "$base.pem" 2>/dev/null
+  openssl x509 -in "$base.pem" -outform DER -out "$base.der"
+}
+
+token_serial() {
+  # softhsm2-util prints one block per slot; the label line follows the serial line.
+  softhsm2-util --show-slots | awk -v want="$1" '
+    /Serial number:/ { serial = $3 }
+    /Label:/ { label = $0; sub(/^[ \t]*Label:[ \t]*/, "", label); sub(/[ \t]+$/, "", label)
+               if (label == want && serial != "") { print serial; exit } }'
+}
+
+# put_pair TOKEN_SERIAL TOKEN_LABEL NAME ID LABEL: the key pair (softhsm2-util also creates the
+# public key object) and the certificate share CKA_ID, which is how a reader pairs them.
+put_pair() {
+  local serial="$1" token="$2" name="$3" id="$4" label="$5"
+  local base="$dir/certs/$name"
+  openssl pkcs8 -topk8 -nocrypt -in "$base.key" -out "$base.p8"
+  softhsm2-util --import "$base.p8" --serial "$serial" --pin "$user_pin" --id "$id" \
+    --label "$label" >/dev/null
+  pkcs11-tool --module "$softhsm_lib" --token-label "$token" --login --pin "$user_pin" \
+    --write-object "$base.der" --type cert --id "$id" --label "$label" >/dev/null
+}
+
+make_token() {
+  local label="$1" cn="$2" prefix="$3"
+  local serial
+  serial="$(token_serial "$label")"
+  if [ -n "$serial" ]; then
+    echo "token '$label' exists (serial $serial)" >&2
+    echo "$serial"
+    return 0
+  fi
+  softhsm2-util --init-token --free --label "$label" --pin "$user_pin" --so-pin "$so_pin" >/dev/null
+  serial="$(token_serial "$label")"
+  [ -n "$serial" ] || { echo "token '$label' was not created" >&2; exit 1; }
+  echo "token '$label' created (serial $serial)" >&2
+
+  local past now_plus_2y soon
+  past="$(asn1_time '-335 days')"
+  soon="$(asn1_time "+$expiring_days days")"
+  now_plus_2y="$(asn1_time '+730 days')"
+  issue "${prefix}sign" ec "/C=CN/O=示例科技有限公司/CN=$cn" v3_sign "$past" "$soon"
+  issue "${prefix}enc" rsa "/C=CN/O=示例科技有限公司/OU=加密/CN=$cn" v3_enc "$(asn1_time '-30 days')" \
+    "$now_plus_2y"
+  put_pair "$serial" "$label" "${prefix}sign" 01 "签名证书"
+  put_pair "$serial" "$label" "${prefix}enc" 02 "加密证书"
+  echo "$serial"
+}
+
+make_ca
+serial="$(make_token "$token_label" "张三" "")"
+second_serial=""
+if [ "$second_key" = 1 ] || grep -q '^DEMO_SECOND_SERIAL=' "$dir/demo.env" 2>/dev/null; then
+  second_serial="$(make_token "$second_label" "李四" "second-")"
+fi
+
+{
+  echo "SOFTHSM2_CONF='$SOFTHSM2_CONF'"
+  echo "SEALBRIDGE_TESTMODULE_CONTROL='$dir/control'"
+  echo "DEMO_CA='$dir/ca/ca.pem'"
+  echo "DEMO_LABEL='$token_label'"
+  echo "DEMO_SERIAL='$serial'"
+  echo "DEMO_USER_PIN='$user_pin'"
+  echo "DEMO_SO_PIN='$so_pin'"
+  echo "DEMO_EXPIRING_DAYS='$expiring_days'"
+  if [ -n "$second_serial" ]; then
+    echo "DEMO_SECOND_LABEL='$second_label'"
+    echo "DEMO_SECOND_SERIAL='$second_serial'"
+  fi
+} >"$dir/demo.env"
+echo "demo key ready: $dir/demo.env (user PIN $user_pin)"
