@@ -32,17 +32,19 @@ rpc_request parse_request(const json& message) {
   return req;
 }
 
-json error_object(const error& e) {
+json error_object(const error& e, std::optional<int> rpc_code_override) {
   json data = {{"code", code_name(e.code())},
                {"message_zh", message_zh(e.code())},
                {"message_en", message_en(e.code())}};
   if (!e.detail().empty()) data["detail"] = e.detail();
   if (e.tries_left) data["tries_left"] = *e.tries_left;
-  return {{"code", rpc_code(e.code())}, {"message", message_en(e.code())}, {"data", std::move(data)}};
+  return {{"code", rpc_code_override.value_or(rpc_code(e.code()))},
+          {"message", message_en(e.code())},
+          {"data", std::move(data)}};
 }
 
-json error_reply(const json& id, const error& e) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", error_object(e)}};
+json error_reply(const json& id, const error& e, std::optional<int> rpc_code_override) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", error_object(e, rpc_code_override)}};
 }
 
 json result_reply(const json& id, json result) {

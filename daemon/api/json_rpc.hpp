@@ -21,8 +21,12 @@ rpc_request parse_request(const nlohmann::json& message);
 
 // The `error` member: {"code": int, "message": en, "data": {"code", "message_zh", "message_en",
 // "detail"?, "tries_left"?}}.
-nlohmann::json error_object(const sealbridge::error& e);
-nlohmann::json error_reply(const nlohmann::json& id, const sealbridge::error& e);
+// JSON-RPC's own code for unparsable JSON; the stable string code stays BAD_REQUEST.
+inline constexpr int kParseErrorCode = -32700;
+
+nlohmann::json error_object(const sealbridge::error& e, std::optional<int> rpc_code_override = {});
+nlohmann::json error_reply(const nlohmann::json& id, const sealbridge::error& e,
+                           std::optional<int> rpc_code_override = {});
 nlohmann::json result_reply(const nlohmann::json& id, nlohmann::json result);
 nlohmann::json notification(std::string_view method, nlohmann::json params);
 

@@ -1,0 +1,77 @@
+#include "api/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/json_rpc.hpp"
+
+namespace sealbridge::api {
+
+using nlohmann::json;
+
+dispatcher::dispatcher(unsigned threads) : pool_("api", threads) {}
+dispatcher::~dispatcher() = default;
+
+void dispatcher::add(std::string name, method_fn fn) { methods_[std::move(name)] = std::move(fn); }
+
+std::vector<std::string> dispatcher::method_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : methods_) names.push_back(name);
+  return names;
+}
+
+void dispatcher::handle(const call_context& context, std::string body, reply_callback done) {
+  pool_.post([this, context, body = std::move(body), done = std::move(done)] {
+    done(process(context, body));
+  });
+}
+
+std::string dispatcher::process(const call_context& context, const std::string& body) const {
+  json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (message.is_discarded()) {
+    return error_reply(nullptr, error(errc::bad_request, "the body is not valid JSON"), kParseErrorCode)
+        .dump();
+  }
+  if (message.is_array()) {
+    if (message.empty()) return error_reply(nullptr, error(errc::bad_request, "empty batch")).dump();
+    json replies = json::array();
+    for (const auto& item : message) {
+      json reply = process_one(context, item);
+      if (!reply.is_null()) replies.push_back(std::move(reply));
+    }
+    return replies.empty() ? std::string{} : replies.dump();
+  }
+  json reply = process_one(context, message);
+  return reply.is_null() ? std::string{} : reply.dump();
+}
+
+json dispatcher::process_one(const call_context& context, const json& message) const {
+  std::optional<json> id;
+  try {
+    rpc_request request = parse_request(message);
+    id = request.id;
+    auto method = methods_.find(request.method);
+    if (method == methods_.end()) throw error(errc::method_not_found, request.method);
+    json result = method->second(request.params, context);
+    if (!id) return nullptr;  // a notification gets no reply, even on success
+    return result_reply(*id, std::move(result));
+  } catch (const error& e) {
+    if (e.code() == errc::bad_request && !id && message.is_object()) {
+      // An invalid envelope still echoes the id when one can be read.
+      if (auto it = message.find("id"); it != message.end() && (it->is_string() || it->is_number_integer()))
+        id = *it;
+    }
+    if (e.code() == errc::internal) spdlog::error("internal error: {}", e.what());
+    // The spec answers invalid envelopes even without an id; otherwise notifications stay silent.
+    if (!id && e.code() != errc::bad_request) return nullptr;
+    return error_reply(id.value_or(nullptr), e);
+  } catch (const std::exception& e) {
+    // The one place where anything unexpected becomes a protocol error.
+    spdlog::error("unexpected exception in a method: {}", e.what());
+    if (!id) return nullptr;
+    return error_reply(*id, error(errc::internal));
+  }
+}
+
+}  // namespace sealbridge::api

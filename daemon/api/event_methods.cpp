@@ -1,0 +1,31 @@
+#include <nlohmann/json.hpp>
+
+#include "api/methods.hpp"
+#include "api/to_json.hpp"
+
+namespace sealbridge::api {
+
+using nlohmann::json;
+
+namespace {
+constexpr const char* kEvents[] = {"token.inserted", "token.removed"};
+}
+
+void add_event_methods(dispatcher& table, services& s) {
+  table.add("events.subscribe", [&s](const json&, const call_context& context) {
+    // HTTP has no channel to push on; saying so beats a subscription that never fires.
+    if (context.via != transport::websocket || context.sink.expired())
+      throw error(errc::not_supported, "events.subscribe needs a WebSocket connection (/ws)");
+    s.events.subscribe(context.sink);
+    return json{{"subscribed", true}, {"events", kEvents}};
+  });
+}
+
+service::token_listener token_event_publisher(event_hub& events) {
+  return [&events](service::token_event kind, const service::token_record& token) {
+    events.publish(kind == service::token_event::inserted ? "token.inserted" : "token.removed",
+                   json{{"token", token_json(token)}});
+  };
+}
+
+}  // namespace sealbridge::api

@@ -1,0 +1,27 @@
+#include "api/params.hpp"
+
+#include "core/error.hpp"
+
+namespace sealbridge::api {
+
+std::optional<std::string> optional_string(const nlohmann::json& params, std::string_view name) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw error(errc::bad_params, std::string(name) + " must be a string");
+  return it->get<std::string>();
+}
+
+std::string required_string(const nlohmann::json& params, std::string_view name) {
+  auto value = optional_string(params, name);
+  if (!value || value->empty()) throw error(errc::bad_params, std::string(name) + " is required");
+  return std::move(*value);
+}
+
+bool optional_bool(const nlohmann::json& params, std::string_view name, bool fallback) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw error(errc::bad_params, std::string(name) + " must be true or false");
+  return it->get<bool>();
+}
+
+}  // namespace sealbridge::api

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sealbridge::app {
+
+struct command_line {
+  bool help = false;
+  bool version = false;
+  std::optional<std::string> config_file;
+  std::optional<std::string> listen;
+  std::vector<std::string> modules;
+  std::vector<std::string> allowed_origins;
+  std::optional<std::string> state_dir;
+  std::optional<std::string> webroot;
+  std::optional<std::string> log_level;
+  std::vector<std::string> trusted_seal_makers;
+  std::vector<std::string> positional;  // a subcommand and its arguments, e.g. "inspect FILE"
+};
+
+// Throws error(bad_params) with a message fit for the terminal.
+command_line parse_command_line(int argc, const char* const* argv);
+std::string usage_text();
+
+}  // namespace sealbridge::app

@@ -1,0 +1,119 @@
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace sealbridge::app {
+namespace {
+
+using nlohmann::json;
+
+std::string string_field(const json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_string()) throw error(errc::bad_params, std::string(name) + " must be a string");
+  return v.get<std::string>();
+}
+
+std::vector<std::string> string_list(const json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_array()) throw error(errc::bad_params, std::string(name) + " must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : v) {
+    if (!item.is_string()) throw error(errc::bad_params, std::string(name) + " must be a list of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<service::module_config> module_list(const json& j) {
+  const auto& v = j.at("modules");
+  if (!v.is_array()) throw error(errc::bad_params, "modules must be a list");
+  std::vector<service::module_config> out;
+  for (const auto& item : v) {
+    service::module_config m;
+    if (item.is_string()) {
+      m.path = item.get<std::string>();
+    } else if (item.is_object() && item.contains("path")) {
+      m.path = string_field(item, "path");
+      if (item.contains("name")) m.name = string_field(item, "name");
+    } else {
+      throw error(errc::bad_params, "each module is a path or {\"path\": ..., \"name\": ...}");
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+void apply_config_file(config& cfg, const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw error(errc::io_error, "cannot read config file " + file.string());
+  json j = json::parse(in, nullptr, false, /*ignore_comments=*/true);
+  if (j.is_discarded() || !j.is_object())
+    throw error(errc::bad_params, "config file " + file.string() + " is not a JSON object");
+  try {
+    if (j.contains("listen")) apply_listen(cfg, string_field(j, "listen"));
+    if (j.contains("allowed_origins")) cfg.allowed_origins = string_list(j, "allowed_origins");
+    if (j.contains("state_dir")) cfg.state_dir = string_field(j, "state_dir");
+    if (j.contains("webroot")) cfg.webroot = string_field(j, "webroot");
+    if (j.contains("log_level")) cfg.log_level = string_field(j, "log_level");
+    if (j.contains("modules")) cfg.modules = module_list(j);
+    if (j.contains("renewal_url")) cfg.renewal_url = string_field(j, "renewal_url");
+    if (j.contains("update_url")) cfg.update_url = string_field(j, "update_url");
+    if (j.contains("trusted_seal_makers")) {
+      cfg.trusted_seal_makers.clear();
+      for (auto& p : string_list(j, "trusted_seal_makers")) cfg.trusted_seal_makers.emplace_back(p);
+    }
+  } catch (const error& e) {
+    throw error(e.code(), file.string() + ": " + e.detail());
+  }
+}
+
+void apply_listen(config& cfg, std::string_view listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos)
+    throw error(errc::bad_params, "listen must be HOST:PORT, e.g. 127.0.0.1:16116");
+  std::string host(listen.substr(0, colon));
+  std::string port_text(listen.substr(colon + 1));
+  char* end = nullptr;
+  long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535)
+    throw error(errc::bad_params, "listen port must be 0..65535");
+  if (host == "127.0.0.1" || host == "localhost") {
+    cfg.addresses = {"127.0.0.1", "::1"};
+  } else if (host == "[::1]" || host == "::1") {
+    cfg.addresses = {"::1"};
+  } else {
+    throw error(errc::bad_params, "listen host must be 127.0.0.1, localhost or [::1]");
+  }
+  cfg.port = static_cast<std::uint16_t>(port);
+}
+
+void apply_defaults(config& cfg, const std::filesystem::path& executable) {
+  if (cfg.state_dir.empty()) {
+    if (::geteuid() == 0) {
+      cfg.state_dir = "/var/lib/sealbridge";
+    } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) {
+      cfg.state_dir = std::filesystem::path(xdg) / "sealbridge";
+    } else if (const char* home = std::getenv("HOME"); home && *home) {
+      cfg.state_dir = std::filesystem::path(home) / ".local/state/sealbridge";
+    } else {
+      cfg.state_dir = std::filesystem::temp_directory_path() / "sealbridge";
+    }
+  }
+  if (cfg.webroot.empty()) {
+    std::error_code ec;
+    auto installed = executable.parent_path() / "../share/sealbridge/webroot";
+    // A build tree runs from the source checkout's pages.
+    cfg.webroot = std::filesystem::is_directory(installed, ec) ? installed
+                                                                : std::filesystem::path(SEALBRIDGE_SOURCE_WEBROOT);
+  }
+}
+
+}  // namespace sealbridge::app

@@ -1,0 +1,150 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "api/dispatcher.hpp"
+#include "api/event_hub.hpp"
+#include "api/methods.hpp"
+#include "app/command_line.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "core/error.hpp"
+#include "net/server.hpp"
+#include "service/token_registry.hpp"
+
+namespace sealbridge::app {
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds{300};
+constexpr unsigned kApiThreads = 4;
+constexpr const char* kSystemConfig = "/etc/sealbridge/config.json";
+
+config load_config(const command_line& cl, const char* argv0) {
+  config cfg;
+  if (cl.config_file) {
+    apply_config_file(cfg, *cl.config_file);
+  } else if (std::error_code ec; std::filesystem::exists(kSystemConfig, ec)) {
+    apply_config_file(cfg, kSystemConfig);
+  }
+  if (cl.listen) apply_listen(cfg, *cl.listen);
+  if (!cl.modules.empty()) {
+    cfg.modules.clear();
+    for (const auto& m : cl.modules) cfg.modules.push_back({m, {}});
+  }
+  for (const auto& o : cl.allowed_origins) cfg.allowed_origins.push_back(o);
+  if (cl.state_dir) cfg.state_dir = *cl.state_dir;
+  if (cl.webroot) cfg.webroot = *cl.webroot;
+  if (cl.log_level) cfg.log_level = *cl.log_level;
+  for (const auto& p : cl.trusted_seal_makers) cfg.trusted_seal_makers.emplace_back(p);
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  apply_defaults(cfg, ec ? std::filesystem::path(argv0) : exe);
+  return cfg;
+}
+
+// Written after binding so scripts and tests learn the port when it was chosen by the system.
+void write_runtime_file(const std::filesystem::path& state_dir, std::uint16_t port,
+                        const std::vector<std::string>& addresses) {
+  auto final_path = state_dir / "daemon.json";
+  auto temp_path = state_dir / "daemon.json.tmp";
+  {
+    std::ofstream out(temp_path, std::ios::trunc);
+    out << nlohmann::json{{"pid", ::getpid()}, {"port", port}, {"addresses", addresses}}.dump();
+    if (!out) throw error(errc::io_error, "cannot write " + temp_path.string());
+  }
+  std::filesystem::rename(temp_path, final_path);  // readers never see a half-written file
+}
+
+int serve(const config& cfg) {
+  std::filesystem::create_directories(cfg.state_dir);
+  setup_logging(cfg.state_dir, cfg.log_level);
+  spdlog::info("SealBridge {} starting; state dir {}", SEALBRIDGE_VERSION, cfg.state_dir.string());
+  if (cfg.allowed_origins.empty())
+    spdlog::warn("no portal origin is allowed: only the local pages can use the service");
+
+  // Signals are taken by a dedicated thread; every other thread inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  service::token_registry tokens(cfg.modules, kPollInterval);
+  api::event_hub events;
+  api::dispatcher table(kApiThreads);
+
+  net::server_options options;
+  options.addresses = cfg.addresses;
+  options.port = cfg.port;
+  options.allowed_origins = cfg.allowed_origins;
+  options.webroot = cfg.webroot;
+  options.tls_certificate = cfg.state_dir / "tls" / "localhost.pem";
+  options.tls_private_key = cfg.state_dir / "tls" / "localhost.key";
+  net::server server(options, table);
+  server.start();
+
+  std::error_code ec;
+  api::services services{tokens, events,
+                         api::daemon_facts{SEALBRIDGE_VERSION, cfg.addresses, server.port(),
+                                           std::filesystem::exists(options.tls_certificate, ec)}};
+  api::add_system_methods(table, services);
+  api::add_token_methods(table, services);
+  api::add_event_methods(table, services);
+  tokens.start(api::token_event_publisher(events));
+
+  write_runtime_file(cfg.state_dir, server.port(), cfg.addresses);
+  spdlog::info("listening on 127.0.0.1:{}; seal tool at http://127.0.0.1:{}/", server.port(),
+               server.port());
+
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    spdlog::info("signal {} received, stopping", received);
+    server.stop();
+  });
+  server.run();
+  // run() also returns when the server fails on its own; wake the waiter so it can be joined.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  tokens.stop();
+  std::filesystem::remove(cfg.state_dir / "daemon.json", ec);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace sealbridge::app
+
+int main(int argc, char** argv) {
+  using namespace sealbridge;
+  try {
+    auto cl = app::parse_command_line(argc, argv);
+    if (cl.help) {
+      std::cout << app::usage_text();
+      return 0;
+    }
+    if (cl.version) {
+      std::cout << "sealbridged " << SEALBRIDGE_VERSION << "\n";
+      return 0;
+    }
+    if (!cl.positional.empty()) {
+      std::cerr << "sealbridged: unknown command " << cl.positional.front() << " (see --help)\n";
+      return 2;
+    }
+    return app::serve(app::load_config(cl, argv[0]));
+  } catch (const error& e) {
+    std::cerr << "sealbridged: " << e.what() << "\n";
+    spdlog::critical("{}", e.what());
+    return e.code() == errc::bad_params ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "sealbridged: " << e.what() << "\n";
+    return 1;
+  }
+}
