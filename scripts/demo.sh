@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds SealBridge and runs the daemon with a demo key: a SoftHSM2 token behind the test
+# PKCS#11 module, so it can be "unplugged" and "plugged" like a real UKey.
+#
+#   scripts/demo.sh [--port PORT] [--fresh]
+#
+# Open the printed address for the seal tool page (印章工具). In another terminal:
+#   scripts/demo-key.sh unplug .demo     scripts/demo-key.sh plug .demo
+# Installs what is missing first (Debian 12, as root). Stop with Ctrl-C.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port=16116
+fresh=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port="$2"; shift 2 ;;
+    --fresh) fresh=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+
+"$repo/scripts/install-deps.sh" --no-node-modules
+
+build="$repo/build/demo"
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEALBRIDGE_TESTS=ON >/dev/null
+cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target sealbridged sbtest_pkcs11
+
+demo="$repo/.demo"
+if [ "$fresh" = 1 ]; then rm -rf "$demo"; fi
+"$repo/scripts/make-demo-key.sh" "$demo"
+set -a
+# shellcheck disable=SC1091
+. "$demo/demo.env"
+set +a
+
+cat >"$demo/config.json" <<JSON
+{
+  "listen": "127.0.0.1:$port",
+  "allowed_origins": ["http://127.0.0.2:18080"],
+  "state_dir": "$demo/state",
+  "webroot": "$repo/webroot",
+  "log_level": "info",
+  "modules": [
+    {"path": "$build/tests/testmodule/libsbtest-pkcs11.so", "name": "演示UKey驱动 (SoftHSM2)"}
+  ]
+}
+JSON
+
+cat <<MSG
+
+  SealBridge demo
+  ---------------
+  印章工具 / seal tool:   http://127.0.0.1:$port/
+  demo key PIN:          $DEMO_USER_PIN
+  unplug / plug the key: scripts/demo-key.sh unplug .demo   |   scripts/demo-key.sh plug .demo
+
+MSG
+exec "$build/daemon/app/sealbridged" --config "$demo/config.json"
