@@ -24,9 +24,13 @@ state& state::get() {
 
 CK_RV state::initialize(void* init_args) {
   std::lock_guard lock(mutex_);
+  if (initialized_) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
   if (!target_.load()) return CKR_GENERAL_ERROR;
   const CK_RV rv = target_.api().C_Initialize(init_args);
-  if (rv != CKR_OK) return rv;
+  // The target is shared with anyone else in the process who loaded it directly; then its
+  // lifetime is theirs.
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) return rv;
+  finalize_target_ = rv == CKR_OK;
   const char* control = std::getenv("SEALBRIDGE_TESTMODULE_CONTROL");
   presence_.configure(control != nullptr ? std::filesystem::path(control)
                                          : std::filesystem::path{});
@@ -44,7 +48,7 @@ CK_RV state::finalize(void* reserved) {
   sessions_.clear();
   removed_.clear();
   hooks_.clear();
-  return target_.api().C_Finalize(reserved);
+  return finalize_target_ ? target_.api().C_Finalize(reserved) : CKR_OK;
 }
 
 CK_FUNCTION_LIST* state::api() const { return initialized_ ? &target_.api() : nullptr; }

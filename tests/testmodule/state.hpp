@@ -49,6 +49,7 @@ class state {
   std::mutex mutex_;
   target target_;
   std::atomic<bool> initialized_{false};
+  bool finalize_target_ = false;
   presence presence_;
   std::map<CK_SESSION_HANDLE, CK_SLOT_ID> sessions_;
   std::set<CK_SESSION_HANDLE> removed_;
