@@ -47,27 +47,30 @@ std::string dispatcher::process(const call_context& context, const std::string& 
 }
 
 json dispatcher::process_one(const call_context& context, const json& message) const {
+  // Read the id before validating, so even an invalid envelope's error carries it.
   std::optional<json> id;
+  if (message.is_object()) {
+    if (auto it = message.find("id");
+        it != message.end() && (it->is_string() || it->is_number_integer() || it->is_null()))
+      id = *it;
+  }
+  bool envelope_read = false;
   try {
     rpc_request request = parse_request(message);
-    id = request.id;
+    envelope_read = true;
     auto method = methods_.find(request.method);
     if (method == methods_.end()) throw error(errc::method_not_found, request.method);
     json result = method->second(request.params, context);
     if (!id) return nullptr;  // a notification gets no reply, even on success
     return result_reply(*id, std::move(result));
   } catch (const error& e) {
-    if (e.code() == errc::bad_request && !id && message.is_object()) {
-      // An invalid envelope still echoes the id when one can be read.
-      if (auto it = message.find("id"); it != message.end() && (it->is_string() || it->is_number_integer()))
-        id = *it;
-    }
     if (e.code() == errc::internal) spdlog::error("internal error: {}", e.what());
-    // The spec answers invalid envelopes even without an id; otherwise notifications stay silent.
-    if (!id && e.code() != errc::bad_request) return nullptr;
+    // The spec answers an unreadable envelope even without an id; a notification stays silent.
+    if (!id && envelope_read) return nullptr;
     return error_reply(id.value_or(nullptr), e);
   } catch (const std::exception& e) {
-    // The one place where anything unexpected becomes a protocol error.
+    // The one place where anything unexpected becomes a protocol error; the text stays in
+    // the log, not in a reply to a web page.
     spdlog::error("unexpected exception in a method: {}", e.what());
     if (!id) return nullptr;
     return error_reply(*id, error(errc::internal));
