@@ -46,7 +46,7 @@ std::shared_ptr<module> module::load(const std::filesystem::path& path) {
   return m;
 }
 
-module::module(private_tag, std::filesystem::path path) : path_(std::move(path)) {}
+module::module(private_tag, std::filesystem::path path) :path_(std::move(path)) {}
 
 void module::open() {
   // RTLD_LOCAL: two vendors' drivers often bundle the same crypto library in different versions.

@@ -17,7 +17,9 @@ session::session(std::shared_ptr<const module> m, CK_SLOT_ID slot, bool read_wri
   check(module_->api().C_OpenSession(slot, flags, nullptr, nullptr, &handle_), "C_OpenSession");
 }
 
-session::~session() { close(); }
+session::~session() {
+  close();
+}
 
 session::session(session&& other) noexcept
     : module_(std::move(other.module_)),
@@ -118,9 +120,9 @@ std::optional<bool> session::attribute_bool(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_T
 
 CK_OBJECT_HANDLE session::create_object(std::span<CK_ATTRIBUTE> tmpl) {
   CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
-  check(module_->api().C_CreateObject(handle_, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()),
-                                      &obj),
-        "C_CreateObject");
+  check(
+      module_->api().C_CreateObject(handle_, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()), &obj),
+      "C_CreateObject");
   return obj;
 }
 

@@ -49,6 +49,8 @@ bool presence::refresh() {
   return true;
 }
 
-bool presence::hidden(std::string_view serial) const { return hidden_.find(serial) != hidden_.end(); }
+bool presence::hidden(std::string_view serial) const {
+  return hidden_.find(serial) != hidden_.end();
+}
 
 }  // namespace sealbridge::testmodule

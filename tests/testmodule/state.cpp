@@ -13,7 +13,9 @@ std::string trimmed_serial(const CK_TOKEN_INFO& info) {
 }
 
 // Where failure-injection hooks get installed from the environment; none exist yet.
-std::vector<std::unique_ptr<call_hook>> make_hooks() { return {}; }
+std::vector<std::unique_ptr<call_hook>> make_hooks() {
+  return {};
+}
 
 }  // namespace
 
@@ -51,7 +53,9 @@ CK_RV state::finalize(void* reserved) {
   return finalize_target_ ? target_.api().C_Finalize(reserved) : CKR_OK;
 }
 
-CK_FUNCTION_LIST* state::api() const { return initialized_ ? &target_.api() : nullptr; }
+CK_FUNCTION_LIST* state::api() const {
+  return initialized_ ? &target_.api() : nullptr;
+}
 
 CK_RV state::run_hooks(const call_context& call) {
   for (auto& hook : hooks_) {

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "pkcs11/module.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "core/error.hpp"
-#include "pkcs11/module.hpp"
 #include "tests/unit/pkcs11/softhsm_fixture.hpp"
 
 using sealbridge::errc;

@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
+#include "pkcs11/objects.hpp"
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,7 +10,6 @@
 #include "core/secret.hpp"
 #include "crypto/openssl_ptr.hpp"
 #include "pkcs11/module.hpp"
-#include "pkcs11/objects.hpp"
 #include "pkcs11/session.hpp"
 #include "tests/unit/pkcs11/softhsm_fixture.hpp"
 
@@ -90,7 +90,7 @@ TEST_CASE("attribute reads handle absent, sensitive and typed values", "[pkcs11]
   CHECK(s.attribute_ulong(key, CKA_KEY_TYPE) == CKK_RSA);
   CHECK(s.attribute(key, CKA_MODULUS).value().size() == 256);
   CHECK(s.attribute_bool(key, CKA_SENSITIVE) == true);
-  CHECK_FALSE(s.attribute(key, CKA_PRIVATE_EXPONENT).has_value());  // sensitive
+  CHECK_FALSE(s.attribute(key, CKA_PRIVATE_EXPONENT).has_value());        // sensitive
   CHECK_THROWS_AS(s.attribute_bool(cert, CKA_LABEL), sealbridge::error);  // wrong size
 }
 
@@ -171,8 +171,8 @@ TEST_CASE("CKM_SHA256_RSA_PKCS signature verifies against the certificate", "[pk
   crypto::evp_pkey_ptr pub(X509_get_pubkey(x509.get()));
   crypto::evp_md_ctx_ptr ctx(EVP_MD_CTX_new());
   REQUIRE(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pub.get()) == 1);
-  CHECK(EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data.data(),
-                         data.size()) == 1);
+  CHECK(EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data.data(), data.size()) ==
+        1);
 
   CK_MECHANISM bogus{CKM_VENDOR_DEFINED + 0x42, nullptr, 0};
   try {

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "pkcs11/rv.hpp"
+
+#include <catch2/catch.hpp>
 
 using sealbridge::errc;
 using namespace sealbridge::pkcs11;

@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "pkcs11/session.hpp"
 
+#include <catch2/catch.hpp>
 #include <utility>
 
 #include "core/error.hpp"
 #include "core/secret.hpp"
 #include "pkcs11/module.hpp"
 #include "pkcs11/rv.hpp"
-#include "pkcs11/session.hpp"
 #include "tests/unit/pkcs11/softhsm_fixture.hpp"
 
 using sealbridge::errc;

@@ -10,7 +10,9 @@
 namespace sealbridge::test {
 namespace {
 
-std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string quote(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
 
 }  // namespace
 
