@@ -87,6 +87,9 @@ class SealTool {
   constructor() {
     this.sb = new SealBridge();
     this.modules = new Map();
+    // Names for the ids that diagnosis findings refer to.
+    this.tokenNames = new Map();
+    this.certNames = new Map();
     this.refreshing = null;
     this.refreshAgain = false;
   }
@@ -174,6 +177,8 @@ class SealTool {
     this.modules = new Map((info.modules || []).map((m) => [m.path, m]));
     $('version').textContent = info.version ? `v${info.version}` : '';
     const { tokens } = await this.sb.tokens();
+    this.tokenNames = new Map(tokens.map((t) => [t.id, t.label || t.serial || t.id]));
+    this.certNames = new Map();
     const cards = [];
     for (const token of tokens) cards.push(await this.renderToken(token));
     $('tokens').replaceChildren(...cards);
@@ -212,6 +217,9 @@ class SealTool {
     try {
       const { certificates } = await this.sb.certificates(token.id);
       certsBox.replaceChildren(...certificates.map((c) => this.renderCert(c)));
+      for (const c of certificates) {
+        this.certNames.set(`${token.id}/${c.id}`, `${commonName(c.subject)} ${c.label || ''}`.trim());
+      }
       if (certificates.length === 0) bilingual(certsStatus, 'UKey中没有证书', 'No certificates on this key.');
       else certsStatus.remove();
     } catch (e) {
@@ -295,9 +303,17 @@ class SealTool {
     body.append(el('p', 'finding-zh', f.message_zh || f.code));
     if (f.message_en) body.append(el('p', 'en', f.message_en));
     const extra = [];
-    if (f.token) extra.push(`UKey: ${typeof f.token === 'object' ? f.token.label || f.token.id : f.token}`);
+    const tokenId = typeof f.token === 'object' && f.token ? f.token.id : f.token;
+    if (f.token) {
+      const name = (typeof f.token === 'object' && f.token.label) || this.tokenNames.get(tokenId) || tokenId;
+      extra.push(`UKey: ${name}`);
+    }
     if (f.certificate) {
-      extra.push(`证书 / Certificate: ${typeof f.certificate === 'object' ? commonName(f.certificate.subject) || f.certificate.id : f.certificate}`);
+      const cert = f.certificate;
+      const name = typeof cert === 'object'
+        ? commonName(cert.subject) || cert.label || cert.id
+        : this.certNames.get(`${tokenId}/${cert}`) || cert;
+      extra.push(`证书 / Certificate: ${name}`);
     }
     if (typeof f.days_left === 'number') extra.push(`剩余 ${f.days_left} 天 / ${f.days_left} days left`);
     if (f.module) extra.push(`驱动 / Driver: ${typeof f.module === 'object' ? f.module.name || f.module.path : f.module}`);

@@ -67,8 +67,9 @@ async function start() {
     await listTokens();
   } catch (e) {
     const err = e instanceof SealBridgeError ? e : new SealBridgeError({ code: 'INTERNAL', detail: String(e) });
-    setStatus('error', err.code, err.messageZh, err.messageEn);
+    // The probe is written first: tests take the 'error' state as "everything is shown".
     $('probe').textContent = JSON.stringify(await sb.probe(), null, 2);
+    setStatus('error', err.code, err.messageZh, err.messageEn);
   }
 }
 

@@ -1,0 +1,76 @@
+// Local Network Access: when the portal counts as a public site (as real portals do), Chromium
+// refuses its calls to 127.0.0.1 until the user allows "local network access". The SDK must
+// say BROWSER_BLOCKED then, not "service not running", and everything must work once allowed.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Fixture } from '../integration/lib/daemon.mjs';
+import {
+  PORTAL_HOST,
+  grantLocalNetwork,
+  launchChromium,
+  portalOutcome,
+  portalUrl,
+  screenshot,
+  startPortalServer,
+} from './lib/browser.mjs';
+
+describe('portal treated as a public web site', () => {
+  let fx;
+  let daemon;
+  let portal;
+  let browser;
+
+  before(async () => {
+    portal = await startPortalServer();
+    fx = Fixture.create();
+    daemon = await fx.start({ origins: [portal.origin] });
+    // The port is required: without it Chromium silently ignores the override.
+    browser = await launchChromium([`--ip-address-space-overrides=${PORTAL_HOST}:${portal.port}=public`]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+    await fx?.cleanup();
+  });
+
+  test('without the local network permission the SDK reports BROWSER_BLOCKED', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(portalUrl(portal, daemon.port));
+      const outcome = await portalOutcome(page);
+      assert.equal(outcome.state, 'error');
+      assert.equal(outcome.code, 'BROWSER_BLOCKED', JSON.stringify(outcome));
+      assert.match(outcome.message, /浏览器阻止了本地签章服务的访问/);
+      assert.match(outcome.messageEn, /Local network access/);
+      const probe = JSON.parse(outcome.probe);
+      assert.equal(probe.reachable, false);
+      assert.equal(probe.reason, 'BROWSER_BLOCKED');
+      await screenshot(page, 'portal-browser-blocked');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('with the permission granted the portal lists the demo key', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const granted = await grantLocalNetwork(browser, page, portal.origin);
+      assert.ok(granted.length > 0, 'Chromium accepted no local network permission name');
+      await page.goto(portalUrl(portal, daemon.port));
+      const outcome = await portalOutcome(page);
+      assert.equal(outcome.state, 'connected', `${JSON.stringify(outcome)} (granted ${granted})`);
+      assert.equal(outcome.transport, 'websocket');
+      await page.waitForSelector(`#tokens > li[data-serial="${fx.demo.DEMO_SERIAL}"] li.cert`, {
+        timeout: 10000,
+      });
+      const certs = await page.$$eval('#tokens li.cert', (l) => l.length);
+      assert.equal(certs, 2);
+    } finally {
+      await context.close();
+    }
+  });
+});
