@@ -25,12 +25,23 @@ std::vector<certificate_object> find_certificates(const session& s) {
   return out;
 }
 
-bool has_private_key(const session& s, std::span<const std::uint8_t> id) {
-  CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+namespace {
+
+bool has_key_object(const session& s, CK_OBJECT_CLASS cls, std::span<const std::uint8_t> id) {
   const std::array tmpl{
       CK_ATTRIBUTE{CKA_CLASS, &cls, sizeof cls},
       CK_ATTRIBUTE{CKA_ID, const_cast<std::uint8_t*>(id.data()), static_cast<CK_ULONG>(id.size())}};
   return !s.find(tmpl).empty();
+}
+
+}  // namespace
+
+bool has_private_key(const session& s, std::span<const std::uint8_t> id) {
+  return has_key_object(s, CKO_PRIVATE_KEY, id);
+}
+
+bool has_key_pair(const session& s, std::span<const std::uint8_t> id) {
+  return has_key_object(s, CKO_PRIVATE_KEY, id) || has_key_object(s, CKO_PUBLIC_KEY, id);
 }
 
 }  // namespace sealbridge::pkcs11

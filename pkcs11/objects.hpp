@@ -27,4 +27,8 @@ std::vector<certificate_object> find_certificates(const session& s);
 // now", not "exists". Callers wanting the pairing before login should log in first.
 bool has_private_key(const session& s, std::span<const std::uint8_t> id);
 
+// Whether a key pair with this CKA_ID is on the key, as far as can be seen without a PIN:
+// its private key, or the public key that keys store beside it as a public object.
+bool has_key_pair(const session& s, std::span<const std::uint8_t> id);
+
 }  // namespace sealbridge::pkcs11

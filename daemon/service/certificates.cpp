@@ -18,7 +18,7 @@ std::vector<certificate_entry> read_certificates(const token_access& key) {
       spdlog::warn("key {}: certificate \"{}\" skipped: {}", key.token().id, object.label, e.what());
       continue;
     }
-    entry.has_private_key = !object.id.empty() && pkcs11::has_private_key(session, object.id);
+    entry.has_private_key = !object.id.empty() && pkcs11::has_key_pair(session, object.id);
     entry.id = std::move(object.id);
     entry.label = std::move(object.label);
     entry.der = std::move(object.der);

@@ -14,7 +14,7 @@ struct certificate_entry {
   std::string label;
   bytes der;
   crypto::certificate_info info;
-  bool has_private_key = false;
+  bool has_private_key = false;  // a key pair with this id is on the key
 };
 
 // Reads every X.509 certificate object of the key without logging in. A certificate that

@@ -57,6 +57,11 @@ std::vector<std::uint8_t> softhsm_fixture::import_credential(const std::string& 
                            " --label '" + object_label + "'";
   run(tool + " --write-object " + quote(cert) + " --type cert");
   run(tool + " --write-object " + quote(key) + " --type privkey");
+  // Real keys keep the public half as a public object, which is how a key pair is seen
+  // before login.
+  const auto pub = dir_ / ("pub" + n + ".der");
+  run("openssl pkey -in " + quote(key) + " -pubout -outform DER -out " + quote(pub));
+  run(tool + " --write-object " + quote(pub) + " --type pubkey");
   return read_file(cert);
 }
 
