@@ -59,7 +59,8 @@ TEST_CASE("DER reader rejects malformed input with the caller's code") {
   CHECK(failure_of({0x04, 0x82, 0x01}) == errc::seal_invalid);             // truncated length
   CHECK(failure_of({0x1f, 0x81, 0x81, 0x81, 0x81, 0x01, 0x00}) == errc::seal_invalid);
   try {
-    der::reader r(bytes{0x04, 0x05, 0x01});
+    const bytes runs_past{0x04, 0x05, 0x01};
+    der::reader r(runs_past);  // a reader views its input; the bytes must outlive it
     r.next();
     FAIL("no throw");
   } catch (const error& e) {

@@ -44,7 +44,7 @@ verify_options options_for(const world& w) {
 }
 
 // Replaces the signature BIT STRING of a GB/T 38540 seal.
-bytes with_signature(const seal::seal& s, byte_view sig) {
+bytes with_signature(const sealbridge::seal::seal& s, byte_view sig) {
   return assemble_seal_v4(s.signed_data, s.maker_cert, s.signature_algorithm, sig);
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("encoding rejects unusable content") {
 }
 
 TEST_CASE("is_newer orders renewals by validity end, then creation") {
-  seal::seal old_seal, renewed;
+  sealbridge::seal::seal old_seal, renewed;
   old_seal.create_date = t0;
   old_seal.valid_end = t0 + days{365};
   renewed = old_seal;
@@ -201,11 +201,11 @@ TEST_CASE("is_newer orders renewals by validity end, then creation") {
   CHECK(is_newer(renewed, old_seal));
   CHECK_FALSE(is_newer(old_seal, renewed));
   // Re-issued with the same end date but later: newer.
-  seal::seal reissued = old_seal;
+  sealbridge::seal::seal reissued = old_seal;
   reissued.create_date = t0 + days{10};
   CHECK(is_newer(reissued, old_seal));
   // Created later but ending earlier would shorten the seal: not newer.
-  seal::seal shorter = old_seal;
+  sealbridge::seal::seal shorter = old_seal;
   shorter.create_date = t0 + days{100};
   shorter.valid_end = t0 + days{200};
   CHECK_FALSE(is_newer(shorter, old_seal));

@@ -11,7 +11,7 @@ using namespace std::chrono;
 
 namespace {
 
-seal::seal load(std::string_view name) { return decode_seal(testing::read_file(testing::sample(name))); }
+sealbridge::seal::seal load(std::string_view name) { return decode_seal(testing::read_file(testing::sample(name))); }
 
 // The USER.p12 certificate, pulled out with the CLI (RC2-encrypted PKCS#12 needs -legacy).
 bytes user_certificate() {
