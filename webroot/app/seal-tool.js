@@ -198,7 +198,8 @@ class SealTool {
     const mod = this.modules.get(token.module);
     const moduleCell = card.querySelector('.token-module');
     moduleCell.textContent = token.module || '—';
-    if (mod && mod.name) moduleCell.prepend(el('span', 'module-name', mod.name), ' ');
+    const moduleName = (mod && mod.name) || token.module_name;
+    if (moduleName) moduleCell.prepend(el('span', 'module-name', moduleName), ' ');
 
     const pin = pinStatus(token.flags);
     const pinCell = card.querySelector('.token-pin');
@@ -284,8 +285,10 @@ class SealTool {
     const summary = $('diag-summary');
     summary.className = `diag-summary ${result.ok ? 'diag-ok' : 'diag-error'}`;
     summary.dataset.ok = String(result.ok);
-    if (result.ok) bilingual(summary, '检测通过', 'All checks passed.');
-    else bilingual(summary, '发现问题，请按提示处理', 'Problems found; see below.');
+    const warnings = (result.findings || []).filter((f) => f.level === 'warning').length;
+    if (!result.ok) bilingual(summary, '发现问题，请按提示处理', 'Problems found; see below.');
+    else if (warnings) bilingual(summary, `检测通过，有 ${warnings} 项需要注意`, `Passed, ${warnings} to look at.`);
+    else bilingual(summary, '检测通过', 'All checks passed.');
     const order = { error: 0, warning: 1, info: 2 };
     const findings = [...(result.findings || [])].sort(
       (a, b) => (order[a.level] ?? 3) - (order[b.level] ?? 3),
@@ -312,7 +315,7 @@ class SealTool {
       const cert = f.certificate;
       const name = typeof cert === 'object'
         ? commonName(cert.subject) || cert.label || cert.id
-        : this.certNames.get(`${tokenId}/${cert}`) || cert;
+        : this.certNames.get(`${tokenId}/${cert}`) || (cert.includes('=') ? commonName(cert) : cert);
       extra.push(`证书 / Certificate: ${name}`);
     }
     if (typeof f.days_left === 'number') extra.push(`剩余 ${f.days_left} 天 / ${f.days_left} days left`);

@@ -70,7 +70,7 @@ const CLIENT_MESSAGES = {
     'The SealBridge signing service was not found. Make sure it is installed and running (start it from the Start menu or the system tray), then reload this page.',
   ],
   BROWSER_BLOCKED: [
-    "浏览器阻止了本地签章服务的访问，请在地址栏左侧的网站设置中允许'本地网络访问'，然后刷新本页。",
+    "浏览器阻止了本地签章服务的访问，请在地址栏左侧的网站设置中允许“本地网络访问”，然后刷新本页。",
     "The browser blocked access to the local signing service. Open the site settings at the left of the address bar, allow 'Local network access', then reload this page.",
   ],
   ORIGIN_NOT_ALLOWED: [
