@@ -40,6 +40,13 @@ function requiredEnv(name) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Resolves like `promise`, or with `fallback` after `ms`; the timer never keeps node alive.
+export function within(promise, ms, fallback = null) {
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(fallback), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 // Polls `probe` until it returns a truthy value or `timeoutMs` passes.
 export async function waitFor(probe, { timeoutMs = 5000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -233,8 +240,7 @@ export class Daemon {
       throw new Error(`daemon had already exited: ${JSON.stringify(exit)}\n--- daemon output ---\n${this.stderr}`);
     }
     this.child.kill('SIGTERM');
-    const timeout = sleep(10000).then(() => null);
-    const exit = await Promise.race([this.exited, timeout]);
+    const exit = await within(this.exited, 10000);
     this.child = null;
     if (!exit) {
       await this.kill();
