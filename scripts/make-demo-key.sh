@@ -11,6 +11,10 @@
 # DIR/control/                     control dir for the test PKCS#11 module (see demo-key.sh)
 # DIR/demo.env                     KEY='value' lines for other scripts and the tests
 #
+# To point a daemon at it (the test module forwards to SoftHSM2 and reads DIR/control):
+#   set -a; . DIR/demo.env; set +a
+#   sealbridged --module <build>/tests/testmodule/libsbtest-pkcs11.so
+#
 # Re-running is a no-op unless --force (start over) or --second-key (add a second token, for
 # the "more than one key plugged in" case) is given. Tokens must exist before a process
 # loads SoftHSM: it does not see tokens created by another process afterwards.

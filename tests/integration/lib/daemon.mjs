@@ -17,6 +17,7 @@ export const repoRoot = process.env.SEALBRIDGE_SOURCE_DIR ?? path.resolve(here, 
 export const ALLOWED_ORIGINS = ['http://127.0.0.2:18080', 'https://portal.example.test'];
 export const PORTAL_ORIGIN = ALLOWED_ORIGINS[0];
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+const SETPRIV = '/usr/bin/setpriv';
 
 const live = new Set();
 const tempDirs = new Set();
@@ -184,7 +185,12 @@ export class Daemon {
       SEALBRIDGE_TESTMODULE_TARGET: process.env.SEALBRIDGE_TESTMODULE_TARGET ?? SOFTHSM_MODULE,
       SEALBRIDGE_TESTMODULE_CONTROL: this.fixture.demo.SEALBRIDGE_TESTMODULE_CONTROL,
     };
-    this.child = spawn(this.binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv --pdeathsig kills the daemon should the test process itself be killed (a ctest
+    // timeout, ^C), which no exit hook can catch; it execs, so the pid stays the daemon's.
+    const [command, commandArgs] = fs.existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', this.binary, ...args]]
+      : [this.binary, args];
+    this.child = spawn(command, commandArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
