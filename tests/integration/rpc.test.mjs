@@ -43,6 +43,20 @@ describe('JSON-RPC', () => {
     for (const m of BASE_METHODS) assert.ok(info.methods.includes(m), `methods lacks ${m}`);
   });
 
+  test('daemon.json names every listening address, and each one answers', async () => {
+    assert.equal(d.info.port, d.port);
+    assert.ok(d.info.addresses.includes('127.0.0.1'), JSON.stringify(d.info));
+    for (const address of d.info.addresses) {
+      const host = address.includes(':') ? `[${address}]:${d.port}` : `${address}:${d.port}`;
+      const res = await d.http({
+        address, method: 'POST', path: '/rpc', headers: { Host: host, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system.info' }),
+      });
+      assert.equal(res.status, 200, `${address}: ${res.text}`);
+      assert.equal(res.json.result.listen.port, d.port);
+    }
+  });
+
   test('token.list shows the demo key with a stable 16-hex-digit id', async () => {
     const { tokens } = await d.call('token.list');
     assert.equal(tokens.length, 1, JSON.stringify(tokens));

@@ -276,8 +276,11 @@ export class Daemon {
 
   // A plain HTTP request with fully controlled headers. `headers.Host` defaults to our address;
   // pass `Host: null` to send none. Returns {status, headers, text, json}.
-  http({ method = 'GET', path: urlPath = '/', headers = {}, body, timeoutMs = 10000 } = {}) {
-    return httpRequest(this.port, { method, path: urlPath, headers: { Host: this.host, ...headers }, body, timeoutMs });
+  // `address` picks the listening address to connect to (default 127.0.0.1).
+  http({ method = 'GET', path: urlPath = '/', headers = {}, body, timeoutMs = 10000, address } = {}) {
+    return httpRequest(this.port, {
+      method, path: urlPath, headers: { Host: this.host, ...headers }, body, timeoutMs, address,
+    });
   }
 
   // JSON-RPC over HTTP POST /rpc. `origin` defaults to an allowed portal origin; null omits it.
@@ -382,14 +385,14 @@ function collect(stream) {
   });
 }
 
-export function httpRequest(port, { method, path: urlPath, headers, body, timeoutMs = 10000 }) {
+export function httpRequest(port, { method, path: urlPath, headers, body, timeoutMs = 10000, address = '127.0.0.1' }) {
   const h = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== null && v !== undefined));
   if (body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-length')) {
     h['Content-Length'] = Buffer.byteLength(body);
   }
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, method, path: urlPath, headers: h, agent: false, setHost: false,
+      host: address, port, method, path: urlPath, headers: h, agent: false, setHost: false,
       timeout: timeoutMs,
     }, (res) => {
       collect(res).then((text) => resolve({
