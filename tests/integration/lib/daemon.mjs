@@ -117,6 +117,7 @@ export class Fixture {
   //   origins: allowed origins (default ALLOWED_ORIGINS)
   //   configExtra: merged into the config JSON
   //   args: extra command-line arguments
+  //   listen: the --listen value (default 127.0.0.1:0)
   async start(options = {}) {
     const index = this.daemons.length;
     const daemon = new Daemon(this, path.join(this.dir, `daemon${index}`), options);
@@ -174,7 +175,7 @@ export class Daemon {
     fs.writeFileSync(this.configFile, JSON.stringify(this.config, null, 2));
     const args = [
       '--config', this.configFile,
-      '--listen', '127.0.0.1:0',
+      '--listen', this.options.listen ?? '127.0.0.1:0',
       '--state-dir', this.stateDir,
       '--webroot', this.options.webroot ?? path.join(repoRoot, 'webroot'),
       ...(this.options.args ?? []),
@@ -234,9 +235,19 @@ export class Daemon {
     }
   }
 
+  // Runs the binary to completion with `args` (for --help, bad flags and failed starts).
+  runOnce(args, { timeoutMs = 15000 } = {}) {
+    const r = spawnSync(this.binary, args, {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: { ...process.env, SOFTHSM2_CONF: this.fixture.demo.SOFTHSM2_CONF },
+    });
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  }
+
   // SIGTERM must stop the daemon cleanly with exit code 0; anything else fails the test with
   // the daemon's own output attached.
-  async stop() {
+  async stop(signal = 'SIGTERM') {
     for (const socket of this.sockets) socket.terminate();
     this.sockets.clear();
     if (!this.child) return;
@@ -245,15 +256,15 @@ export class Daemon {
       this.child = null;
       throw new Error(`daemon had already exited: ${JSON.stringify(exit)}\n--- daemon output ---\n${this.stderr}`);
     }
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     const exit = await within(this.exited, 10000);
     this.child = null;
     if (!exit) {
       await this.kill();
-      throw new Error(`daemon did not stop within 10 s of SIGTERM\n--- daemon output ---\n${this.stderr}`);
+      throw new Error(`daemon did not stop within 10 s of ${signal}\n--- daemon output ---\n${this.stderr}`);
     }
     if (exit.code !== 0) {
-      throw new Error(`daemon exited with ${JSON.stringify(exit)} after SIGTERM\n--- daemon output ---\n${this.stderr}`);
+      throw new Error(`daemon exited with ${JSON.stringify(exit)} after ${signal}\n--- daemon output ---\n${this.stderr}`);
     }
   }
 

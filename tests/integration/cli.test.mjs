@@ -1,0 +1,72 @@
+// The daemon's command line: --help/--version, bad flags, flags over the config file, a port
+// already taken, and a clean exit on SIGINT as well as SIGTERM.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { Daemon, Fixture, errorCode } from './lib/daemon.mjs';
+
+describe('command line', () => {
+  let fx;
+  let probe;
+
+  before(() => {
+    fx = Fixture.create();
+    probe = new Daemon(fx, path.join(fx.dir, 'probe'), {});
+  });
+  after(() => fx?.cleanup());
+
+  test('--version and --help exit 0', () => {
+    const version = probe.runOnce(['--version']);
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout + version.stderr, /0\.1\.0/);
+    const help = probe.runOnce(['--help']);
+    assert.equal(help.status, 0, help.stderr);
+    for (const flag of ['--config', '--listen', '--module', '--allow-origin', '--state-dir', '--webroot', '--log-level']) {
+      assert.ok((help.stdout + help.stderr).includes(flag), `--help mentions ${flag}`);
+    }
+  });
+
+  test('bad flags and bad config files fail fast with a message', () => {
+    const unknown = probe.runOnce(['--no-such-flag']);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr + unknown.stdout, /no-such-flag/);
+    const missingValue = probe.runOnce(['--listen']);
+    assert.notEqual(missingValue.status, 0);
+    const badConfig = path.join(fx.dir, 'bad.json');
+    fs.writeFileSync(badConfig, '{"listen": ');
+    const bad = probe.runOnce(['--config', badConfig, '--state-dir', path.join(fx.dir, 'bad-state')]);
+    assert.notEqual(bad.status, 0);
+    const missing = probe.runOnce(['--config', path.join(fx.dir, 'missing.json'), '--state-dir', path.join(fx.dir, 'm')]);
+    assert.notEqual(missing.status, 0);
+    for (const listen of ['0.0.0.0:0', '192.0.2.1:0', 'localhost:99999', 'nonsense']) {
+      const r = probe.runOnce(['--listen', listen, '--state-dir', path.join(fx.dir, 'l')]);
+      assert.notEqual(r.status, 0, `--listen ${listen} must be refused (loopback only)`);
+    }
+  });
+
+  test('--module and --allow-origin on the command line', async () => {
+    const d = await fx.start({
+      modules: [],
+      origins: [],
+      args: ['--module', probe.testModule, '--allow-origin', 'https://cli.example.test'],
+    });
+    const { tokens } = await d.call('token.list', {}, { origin: 'https://cli.example.test' });
+    assert.equal(tokens.length, 1);
+    assert.equal(tokens[0].serial, fx.demo.DEMO_SERIAL);
+    const refused = await d.rpc('system.info', {}, { origin: 'https://other.example.test' });
+    assert.equal(errorCode(refused), 'ORIGIN_NOT_ALLOWED');
+    await d.stop('SIGINT');
+  });
+
+  test('a port already in use is an error, not a silent second daemon', async () => {
+    const first = await fx.start();
+    const r = probe.runOnce(['--listen', `127.0.0.1:${first.port}`, '--state-dir', path.join(fx.dir, 'second'),
+      '--module', probe.testModule]);
+    assert.notEqual(r.status, 0, 'second daemon on a taken port');
+    assert.equal(r.signal, null, 'exited by itself');
+    assert.ok(first.alive());
+    assert.equal((await first.call('system.info')).listen.port, first.port);
+  });
+});
