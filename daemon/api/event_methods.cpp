@@ -8,7 +8,7 @@ namespace sealbridge::api {
 using nlohmann::json;
 
 namespace {
-constexpr const char* kEvents[] = {"token.inserted", "token.removed"};
+constexpr const char* kEvents[] = {"token.inserted", "token.removed", "seal.changed", "cert.changed"};
 }
 
 void add_event_methods(dispatcher& table, services& s) {
@@ -21,10 +21,15 @@ void add_event_methods(dispatcher& table, services& s) {
   });
 }
 
-service::token_listener token_event_publisher(event_hub& events) {
-  return [&events](service::token_event kind, const service::token_record& token) {
-    events.publish(kind == service::token_event::inserted ? "token.inserted" : "token.removed",
-                   json{{"token", token_json(token)}});
+service::token_listener token_event_publisher(services& s) {
+  return [&s](service::token_event kind, const service::token_record& token) {
+    bool inserted = kind == service::token_event::inserted;
+    if (inserted) {
+      s.tokens.post(token.id, [&s](service::token_access& key) {
+        service::reconcile_seals(key, s.seal_journal, nullptr);
+      });
+    }
+    s.events.publish(inserted ? "token.inserted" : "token.removed", json{{"token", token_json(token)}});
   };
 }
 

@@ -30,6 +30,39 @@ std::vector<std::string> string_list(const json& j, const char* name) {
   return out;
 }
 
+unsigned long code_field(const json& j, const char* name) {
+  const auto& v = j.at(name);
+  // Vendor codes are written in hex in every driver manual: accept "0x80008100" as well.
+  if (v.is_number_unsigned()) return v.get<unsigned long>();
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    char* end = nullptr;
+    unsigned long value = std::strtoul(text.c_str(), &end, 0);
+    if (!text.empty() && *end == '\0') return value;
+  }
+  throw error(errc::bad_params, std::string(name) + " must be a number or a hex string like \"0x80008100\"");
+}
+
+bool bool_field(const json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_boolean()) throw error(errc::bad_params, std::string(name) + " must be true or false");
+  return v.get<bool>();
+}
+
+void read_profiles(const json& item, service::module_config& m) {
+  if (auto it = item.find("seal_storage"); it != item.end()) {
+    if (it->contains("application")) m.seals.application = string_field(*it, "application");
+    if (it->contains("private")) m.seals.private_objects = bool_field(*it, "private");
+  }
+  if (auto it = item.find("sm2"); it != item.end()) {
+    if (it->contains("key_type")) m.sm2.key_type = code_field(*it, "key_type");
+    if (it->contains("keygen_mechanism")) m.sm2.keygen_mechanism = code_field(*it, "keygen_mechanism");
+    if (it->contains("sign_mechanism")) m.sm2.sign_mechanism = code_field(*it, "sign_mechanism");
+    if (it->contains("sign_takes_digest")) m.sm2.sign_takes_digest = bool_field(*it, "sign_takes_digest");
+    if (it->contains("raw_signature")) m.sm2.raw_signature = bool_field(*it, "raw_signature");
+  }
+}
+
 std::vector<service::module_config> module_list(const json& j) {
   const auto& v = j.at("modules");
   if (!v.is_array()) throw error(errc::bad_params, "modules must be a list");
@@ -41,6 +74,7 @@ std::vector<service::module_config> module_list(const json& j) {
     } else if (item.is_object() && item.contains("path")) {
       m.path = string_field(item, "path");
       if (item.contains("name")) m.name = string_field(item, "name");
+      read_profiles(item, m);
     } else {
       throw error(errc::bad_params, "each module is a path or {\"path\": ..., \"name\": ...}");
     }

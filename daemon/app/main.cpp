@@ -16,6 +16,8 @@
 #include "app/logging.hpp"
 #include "core/error.hpp"
 #include "net/server.hpp"
+#include "api/seal_json.hpp"
+#include "service/seals.hpp"
 #include "service/token_registry.hpp"
 
 namespace sealbridge::app {
@@ -35,7 +37,11 @@ config load_config(const command_line& cl, const char* argv0) {
   if (cl.listen) apply_listen(cfg, *cl.listen);
   if (!cl.modules.empty()) {
     cfg.modules.clear();
-    for (const auto& m : cl.modules) cfg.modules.push_back({m, {}});
+    for (const auto& m : cl.modules) {
+      service::module_config module;
+      module.path = m;
+      cfg.modules.push_back(std::move(module));
+    }
   }
   for (const auto& o : cl.allowed_origins) cfg.allowed_origins.push_back(o);
   if (cl.state_dir) cfg.state_dir = *cl.state_dir;
@@ -61,6 +67,28 @@ void write_runtime_file(const std::filesystem::path& state_dir, std::uint16_t po
   std::filesystem::rename(temp_path, final_path);  // readers never see a half-written file
 }
 
+service::seal_policy load_seal_policy(const config& cfg) {
+  service::seal_policy policy;
+  for (const auto& path : cfg.trusted_seal_makers) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw error(errc::io_error, "cannot read trusted seal maker " + path.string());
+    policy.trusted_maker_roots.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return policy;
+}
+
+// `sealbridged inspect FILE`: the seal JSON of a seal file, for administrators.
+int inspect(const config& cfg, const std::vector<std::string>& args) {
+  if (args.size() != 2) throw error(errc::bad_params, "usage: sealbridged inspect FILE");
+  std::ifstream in(args[1], std::ios::binary);
+  if (!in) throw error(errc::io_error, "cannot read " + args[1]);
+  bytes der{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto report = service::inspect_seal(der, load_seal_policy(cfg), now);
+  std::cout << api::seal_json(report, now).dump(2) << "\n";
+  return report.verification.ok() ? 0 : 3;
+}
+
 int serve(const config& cfg) {
   std::filesystem::create_directories(cfg.state_dir);
   setup_logging(cfg.state_dir, cfg.log_level);
@@ -76,6 +104,8 @@ int serve(const config& cfg) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  auto seal_policy = load_seal_policy(cfg);
+  service::seal_journal journal(cfg.state_dir / "journal");
   service::token_registry tokens(cfg.modules, kPollInterval);
   api::event_hub events;
   api::dispatcher table(kApiThreads);
@@ -93,11 +123,13 @@ int serve(const config& cfg) {
   std::error_code ec;
   api::services services{tokens, events,
                          api::daemon_facts{SEALBRIDGE_VERSION, cfg.addresses, server.port(),
-                                           std::filesystem::exists(options.tls_certificate, ec)}};
+                                           std::filesystem::exists(options.tls_certificate, ec)},
+                         seal_policy, journal};
   api::add_system_methods(table, services);
   api::add_token_methods(table, services);
   api::add_event_methods(table, services);
-  tokens.start(api::token_event_publisher(events));
+  api::add_seal_methods(table, services);
+  tokens.start(api::token_event_publisher(services));
 
   write_runtime_file(cfg.state_dir, server.port(), cfg.addresses);
   spdlog::info("listening on 127.0.0.1:{}; seal tool at http://127.0.0.1:{}/", server.port(),
@@ -135,6 +167,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!cl.positional.empty()) {
+      if (cl.positional.front() == "inspect") return app::inspect(app::load_config(cl, argv[0]), cl.positional);
       std::cerr << "sealbridged: unknown command " << cl.positional.front() << " (see --help)\n";
       return 2;
     }

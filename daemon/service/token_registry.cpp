@@ -128,6 +128,23 @@ void token_registry::run_blocking(const std::string& token_id,
   });
 }
 
+void token_registry::post(const std::string& token_id, std::function<void(token_access&)> job) {
+  worker* jobs = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(token_id);
+    if (it == tokens_.end() || !it->second.jobs) return;
+    jobs = it->second.jobs.get();
+  }
+  jobs->post([this, token_id, job = std::move(job)] {
+    try {
+      run_blocking(token_id, job);
+    } catch (const error& e) {
+      spdlog::warn("key {}: background job failed: {}", token_id, e.what());
+    }
+  });
+}
+
 void token_registry::watch(std::size_t module_index, std::stop_token stop) {
   auto last_full_scan = std::chrono::steady_clock::now();
   bool events = false;

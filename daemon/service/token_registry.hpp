@@ -20,9 +20,26 @@
 
 namespace sealbridge::service {
 
+// How a vendor stores seals on its keys. Vendors differ, so it is configuration.
+struct seal_storage_profile {
+  std::string application = "SealBridge Seal";  // CKA_APPLICATION of the seal data objects
+  bool private_objects = false;  // true: seals are CKA_PRIVATE, reading them needs the PIN
+};
+
+// How a driver exposes SM2: vendor mechanism codes differ between drivers.
+struct sm2_profile {
+  unsigned long key_type = 0x80000101;        // CKA_KEY_TYPE of SM2 keys
+  unsigned long keygen_mechanism = 0x80008001;
+  unsigned long sign_mechanism = 0x80008100;  // SM3-with-SM2 over the message, user ID as parameter
+  bool sign_takes_digest = false;             // true: the mechanism wants e = SM3(Z||M)
+  bool raw_signature = true;                  // r||s (64 bytes) rather than DER
+};
+
 struct module_config {
   std::filesystem::path path;
   std::string name;  // shown to users; the file name when the config gives none
+  seal_storage_profile seals;
+  sm2_profile sm2;
 };
 
 struct module_status {
@@ -75,6 +92,10 @@ class token_registry {
 
   // Runs `fn(token_access&)` on the key's worker and returns its result. Throws TOKEN_NOT_FOUND
   // for an id never seen and TOKEN_REMOVED for a key that was unplugged.
+  // Queues `job` on the key's worker without waiting; failures are logged. For housekeeping
+  // (e.g. finishing interrupted writes) triggered from the watcher threads.
+  void post(const std::string& token_id, std::function<void(token_access&)> job);
+
   template <class F>
   auto run(const std::string& token_id, F&& fn) {
     using result_type = std::invoke_result_t<F, token_access&>;
