@@ -43,6 +43,13 @@ struct event_log {
   }
 };
 
+service::module_config module_at(const char* path, const char* name) {
+  service::module_config m;
+  m.path = path;
+  m.name = name;
+  return m;
+}
+
 void set_hidden(const std::filesystem::path& control, const std::string& serial) {
   std::ofstream(control / "hidden", std::ios::trunc) << serial << "\n";
 }
@@ -66,9 +73,8 @@ TEST_CASE("the registry finds keys, reads certificates on the key's worker and f
   ::setenv("SEALBRIDGE_TESTMODULE_CONTROL", control.c_str(), 1);
 
   event_log log;
-  service::token_registry registry({{SBTEST_MODULE_PATH, "test driver"},
-                                    {"/nonexistent/libmissing.so", ""}},
-                                   100ms);
+  service::token_registry registry(
+      {module_at(SBTEST_MODULE_PATH, "test driver"), module_at("/nonexistent/libmissing.so", "")}, 100ms);
   registry.start([&log](service::token_event k, const service::token_record& t) { log.add(k, t); });
 
   auto modules = registry.modules();
