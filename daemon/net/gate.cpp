@@ -7,7 +7,9 @@
 namespace sealbridge::net {
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -16,8 +18,8 @@ std::string to_lower(std::string_view s) {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -26,19 +28,27 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) noexcept { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z'); }
-bool is_hex(char c) noexcept { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) noexcept {
+  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z');
+}
+bool is_hex(char c) noexcept {
+  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f');
+}
 
 bool valid_dns_host(std::string_view host) noexcept {
   return !host.empty() && host.front() != '.' && host.front() != '-' &&
-         std::all_of(host.begin(), host.end(), [](char c) { return is_alnum(c) || c == '-' || c == '.'; });
+         std::all_of(host.begin(), host.end(),
+                     [](char c) { return is_alnum(c) || c == '-' || c == '.'; });
 }
 
 bool valid_ipv6_literal(std::string_view host) noexcept {
   if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
   auto inner = host.substr(1, host.size() - 2);
-  return std::all_of(inner.begin(), inner.end(), [](char c) { return is_hex(c) || c == ':' || c == '.'; });
+  return std::all_of(inner.begin(), inner.end(),
+                     [](char c) { return is_hex(c) || c == ':' || c == '.'; });
 }
 
 std::optional<unsigned> parse_port(std::string_view digits) noexcept {
@@ -58,7 +68,7 @@ gate_decision deny(int status, errc code, std::string detail, header_list header
 // Request headers a page may send to /rpc besides Content-Type; all are CORS-safelisted names,
 // so echoing them grants nothing a simple request could not already do.
 constexpr std::array<std::string_view, 3> kSafeRequestHeaders = {"accept", "accept-language",
-                                                                  "content-language"};
+                                                                 "content-language"};
 
 std::string allowed_request_headers(std::string_view requested) {
   std::string out = "Content-Type";

@@ -1,3 +1,5 @@
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -8,8 +10,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <fstream>
 #include <optional>
-#include <spdlog/spdlog.h>
 #include <type_traits>
+#include <vector>
 
 #include "api/error_reply.hpp"
 #include "net/log_text.hpp"
@@ -188,12 +190,13 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     auto expect = header(request, "Expect");
     if (expect.size() == 12 && beast::iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                               [self = this->shared_from_this()](beast::error_code write_ec, std::size_t) {
-                                 self->guarded("continue", [&] {
-                                   if (!write_ec) self->do_read_body();
-                                 });
-                               });
+      return asio::async_write(
+          stream_, asio::buffer(kContinue.data(), kContinue.size()),
+          [self = this->shared_from_this()](beast::error_code write_ec, std::size_t) {
+            self->guarded("continue", [&] {
+              if (!write_ec) self->do_read_body();
+            });
+          });
     }
     do_read_body();
   }
@@ -246,15 +249,14 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     auto shared_state = slot_.shared_state();
     auto executor = stream_.get_executor();
     try {
-      state().handler.handle(context, std::move(request.body()),
-                             [weak, shared_state, executor](std::string reply) {
-                               auto self = weak.lock();
-                               if (!self) return;
-                               shared_state->post_if_open(
-                                   executor, [self, reply = std::move(reply)]() mutable {
-                                     self->guarded("reply", [&] { self->on_reply(std::move(reply)); });
-                                   });
-                             });
+      state().handler.handle(
+          context, std::move(request.body()), [weak, shared_state, executor](std::string reply) {
+            auto self = weak.lock();
+            if (!self) return;
+            shared_state->post_if_open(executor, [self, reply = std::move(reply)]() mutable {
+              self->guarded("reply", [&] { self->on_reply(std::move(reply)); });
+            });
+          });
     } catch (const sealbridge::error& e) {
       on_handler_failure(e);
     } catch (const std::exception& e) {
@@ -350,7 +352,23 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     } else {
       beast::error_code ignored;
       lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      linger();
     }
+  }
+
+  // Closing a socket with unread input makes the kernel send RST, which can destroy the
+  // response (e.g. a 413 or 403) before the client reads it. So the unread rest of a rejected
+  // request is drained briefly, bounded in time and size, before the socket closes.
+  void linger() {
+    if (drain_.empty()) drain_.resize(4096);
+    lowest().expires_after(std::chrono::seconds(2));
+    lowest().async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](
+                                                       beast::error_code ec, std::size_t n) {
+      self->guarded("linger", [&] {
+        self->drained_ += n;
+        if (!ec && self->drained_ < self->limits().body_bytes) self->linger();
+      });
+    });
   }
 
   connection_slot slot_;
@@ -367,12 +385,15 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   std::string log_method_;
   std::string log_target_;
   std::string log_origin_;
+  std::vector<char> drain_;
+  std::size_t drained_ = 0;
 };
 
 }  // namespace
 
 void start_http_session(plain_stream&& stream, beast::flat_buffer&& buffer, connection_slot slot) {
-  std::make_shared<http_session<plain_stream>>(std::move(stream), std::move(buffer), std::move(slot))
+  std::make_shared<http_session<plain_stream>>(std::move(stream), std::move(buffer),
+                                               std::move(slot))
       ->start();
 }
 

@@ -1,5 +1,8 @@
 #include "net/server.hpp"
 
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,8 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "core/error.hpp"
@@ -131,7 +132,8 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const server_options& optio
   try {
     auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::single_dh_use);
+    context->set_options(asio::ssl::context::default_workarounds |
+                         asio::ssl::context::single_dh_use);
     context->use_certificate_chain_file(options.tls_certificate.string());
     context->use_private_key_file(options.tls_private_key.string(), asio::ssl::context::pem);
     return context;
@@ -225,6 +227,8 @@ void server::run() {
   for (auto& t : extra) t.join();
 }
 
-void server::stop() { impl_->io.stop(); }
+void server::stop() {
+  impl_->io.stop();
+}
 
 }  // namespace sealbridge::net

@@ -26,7 +26,8 @@ bool has_parent_segment(std::string_view path) noexcept {
 }
 
 bool is_within(const fs::path& root, const fs::path& candidate) {
-  auto [root_end, ignored] = std::mismatch(root.begin(), root.end(), candidate.begin(), candidate.end());
+  auto [root_end, ignored] =
+      std::mismatch(root.begin(), root.end(), candidate.begin(), candidate.end());
   return root_end == root.end();
 }
 
@@ -54,8 +55,9 @@ constexpr std::array<mime_entry, 14> kMimeTypes = {{
 
 std::string lower_extension(const fs::path& file) {
   auto ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
   return ext;
 }
 

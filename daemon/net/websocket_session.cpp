@@ -1,10 +1,11 @@
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
-#include <spdlog/spdlog.h>
 
 #include "api/error_reply.hpp"
 #include "net/log_text.hpp"
@@ -47,8 +48,9 @@ class websocket_session : public api::notification_sink,
       // timeout; a dead peer is dropped after it.
       timeouts.keep_alive_pings = true;
       ws_.set_option(timeouts);
-      ws_.set_option(websocket::stream_base::decorator(
-          [](websocket::response_type& response) { response.set(http::field::server, "SealBridge"); }));
+      ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+        response.set(http::field::server, "SealBridge");
+      }));
       ws_.read_message_max(limit.websocket_message_bytes);
 
       ws_.async_accept(request_, [self = this->shared_from_this()](beast::error_code ec) {
@@ -140,14 +142,13 @@ class websocket_session : public api::notification_sink,
 
   // Any thread: hop onto the strand, which alone touches the queue.
   void send(std::string text, bool is_reply) {
-    slot_.state().post_if_open(
-        ws_.get_executor(),
-        [self = this->shared_from_this(), text = std::move(text), is_reply]() mutable {
-          self->guarded("send", [&] {
-            if (is_reply && self->in_flight_ > 0) --self->in_flight_;
-            if (!text.empty()) self->enqueue(std::move(text));
-          });
-        });
+    slot_.state().post_if_open(ws_.get_executor(), [self = this->shared_from_this(),
+                                                    text = std::move(text), is_reply]() mutable {
+      self->guarded("send", [&] {
+        if (is_reply && self->in_flight_ > 0) --self->in_flight_;
+        if (!text.empty()) self->enqueue(std::move(text));
+      });
+    });
   }
 
   void enqueue(std::string text) {

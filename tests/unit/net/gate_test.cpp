@@ -1,7 +1,7 @@
+#include "net/gate.hpp"
+
 #include <catch2/catch.hpp>
 #include <string>
-
-#include "net/gate.hpp"
 
 using sealbridge::errc;
 using namespace sealbridge::net;
@@ -139,8 +139,9 @@ TEST_CASE("POST /rpc from an allowed origin gets CORS headers, never *") {
 }
 
 TEST_CASE("POST /rpc from a disallowed origin is 403 without CORS headers") {
-  for (const char* origin : {"https://portal.example.com.evil.com", "https://evilportal.example.com",
-                             "null", "https://portal.example.com/", ""}) {
+  for (const char* origin :
+       {"https://portal.example.com.evil.com", "https://evilportal.example.com", "null",
+        "https://portal.example.com/", ""}) {
     INFO(origin);
     auto d = kGate.check(rpc_post(origin));
     CHECK_FALSE(d.allowed);
@@ -175,9 +176,9 @@ TEST_CASE("POST /rpc requires application/json") {
     r.content_type = ok;
     CHECK(kGate.check(r).allowed);
   }
-  for (const char* bad : {"", "text/plain", "application/x-www-form-urlencoded",
-                          "multipart/form-data; boundary=x", "application/json-patch+json",
-                          "application/jsonx", "text/json"}) {
+  for (const char* bad :
+       {"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+        "application/json-patch+json", "application/jsonx", "text/json"}) {
     INFO(bad);
     r.content_type = bad;
     auto d = kGate.check(r);

@@ -1,4 +1,6 @@
 // Socket-level tests: the real server on an ephemeral port, driven by synchronous Beast clients.
+#include "net/server.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "net/server.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -97,8 +98,14 @@ net::server_options test_options(const fs::path& webroot) {
   return options;
 }
 
+net::server_options with_max_connections(net::server_options options, std::size_t max) {
+  options.limit.max_connections = max;
+  return options;
+}
+
 struct running_server {
-  running_server() : srv(test_options(site.base / "webroot"), handler) {
+  explicit running_server(std::size_t max_connections = 64)
+      : srv(with_max_connections(test_options(site.base / "webroot"), max_connections), handler) {
     srv.start();
     port = srv.port();
     thread = std::thread([this] { srv.run(); });
@@ -147,16 +154,18 @@ request make(http::verb verb, const std::string& target, const std::string& host
   return req;
 }
 
-response exchange(std::uint16_t port, request req) { return client(port).exchange(std::move(req)); }
+response exchange(std::uint16_t port, request req) {
+  return client(port).exchange(std::move(req));
+}
 
 // Writes raw bytes and returns everything the server sends until it closes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   asio::io_context io;
   tcp::socket socket(io);
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::write(socket, asio::buffer(bytes));
-  std::string out;
   beast::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);  // may fail when the server closed at once
+  std::string out;
   asio::read(socket, asio::dynamic_buffer(out), ec);
   return out;
 }
@@ -228,14 +237,14 @@ TEST_CASE("POST /rpc gate rejections") {
   running_server s;
   // The body of a rejected request is never read, so these answers close the connection.
   auto res = exchange(s.port, make(http::verb::post, "/rpc", s.host(),
-                                    "https://portal.example.com.evil.com", "{}"));
+                                   "https://portal.example.com.evil.com", "{}"));
   CHECK(res.result_int() == 403);
   CHECK(is_error_body(res, "ORIGIN_NOT_ALLOWED"));
   CHECK(res.find(http::field::access_control_allow_origin) == res.end());
   CHECK_FALSE(res.keep_alive());
 
-  res = exchange(s.port, make(http::verb::post, "/rpc", "evil.com:" + std::to_string(s.port),
-                              kPortal, "{}"));
+  res = exchange(
+      s.port, make(http::verb::post, "/rpc", "evil.com:" + std::to_string(s.port), kPortal, "{}"));
   CHECK(res.result_int() == 403);
   CHECK(is_error_body(res, "HOST_NOT_ALLOWED"));
 
@@ -279,6 +288,10 @@ TEST_CASE("limits and malformed input") {
   CHECK(out.find("PAYLOAD_TOO_LARGE") != std::string::npos);
   check_alive(s);
 
+  out = raw_exchange(s.port, head + std::string(100000, ' '));  // the body arrives too
+  CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
+  check_alive(s);
+
   out = raw_exchange(s.port, "GARBAGE\r\n\r\n");
   CHECK(out.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(out.find("BAD_REQUEST") != std::string::npos);
@@ -289,8 +302,8 @@ TEST_CASE("limits and malformed input") {
   CHECK(out.empty());  // TLS is not configured: the ClientHello is closed
   check_alive(s);
 
-  out = raw_exchange(s.port, "GET / HTTP/1.1\r\nHost: " + s.host() + "\r\nX-Big: " +
-                                 std::string(9000, 'a') + "\r\n\r\n");
+  out = raw_exchange(s.port, "GET / HTTP/1.1\r\nHost: " + s.host() +
+                                 "\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
   CHECK(out.rfind("HTTP/1.1 431", 0) == 0);
   check_alive(s);
 
@@ -334,7 +347,9 @@ TEST_CASE("WebSocket echo, pushed notifications and limits") {
     CHECK(ec == websocket::error::closed);
     CHECK(ws.reason().code == websocket::close_code::unknown_data);
   }
-  SECTION("normal close") { ws.close(websocket::close_code::normal); }
+  SECTION("normal close") {
+    ws.close(websocket::close_code::normal);
+  }
   check_alive(s);
 }
 
@@ -395,7 +410,8 @@ TEST_CASE("static files") {
   res = c.exchange(make(http::verb::delete_, "/index.html", s.host()));
   CHECK(res.result_int() == 405);
   CHECK(res[http::field::allow] == "GET, HEAD");
-  res = c.exchange(make(http::verb::get, "/index.html", "127.0.0.1.evil.com:" + std::to_string(s.port)));
+  res = c.exchange(
+      make(http::verb::get, "/index.html", "127.0.0.1.evil.com:" + std::to_string(s.port)));
   CHECK(res.result_int() == 403);
   res = c.exchange(make(http::verb::get, "/index.html", s.host()));
   CHECK(res.result_int() == 200);
@@ -408,4 +424,22 @@ TEST_CASE("start refuses non-loopback addresses") {
   options.port = 0;
   net::server srv(options, handler);
   CHECK_THROWS_AS(srv.start(), sealbridge::error);
+}
+
+TEST_CASE("connections over the cap are closed at once") {
+  running_server s(2);
+  asio::io_context io;
+  tcp::socket first(io);
+  tcp::socket second(io);
+  first.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));
+  second.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  auto out = raw_exchange(s.port, "GET / HTTP/1.1\r\nHost: " + s.host() + "\r\n\r\n");
+  CHECK(out.empty());
+
+  first.close();
+  second.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  check_alive(s);
 }

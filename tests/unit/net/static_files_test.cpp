@@ -1,10 +1,10 @@
+#include "net/static_files.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
-
-#include "net/static_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace sealbridge::net;
