@@ -1,5 +1,6 @@
-// The PKCS#11 entry points. Each one forwards to the target module; presence control and
-// hooks get their say first. Nothing may throw across the C ABI, so every entry point runs
+// The PKCS#11 entry points. Each one forwards to the target module, or runs a body that adds
+// what the target lacks (PIN retry counters, SM2); presence control and hooks get their say
+// first. Nothing may throw across the C ABI, so every entry point runs
 // inside shielded().
 
 #include <p11-kit/pkcs11.h>
@@ -12,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/testmodule/sm2_mechanisms.hpp"
+#include "tests/testmodule/sm2_objects.hpp"
 #include "tests/testmodule/state.hpp"
 
 namespace sealbridge::testmodule {
@@ -38,52 +41,38 @@ CK_RV shielded(F&& body) noexcept {
 template <auto Member>
 using entry_type = std::remove_cvref_t<decltype(std::declval<CK_FUNCTION_LIST&>().*Member)>;
 
-// Calls that address neither a slot nor a session (C_GetInfo).
-template <fixed_string Name, auto Member, typename Fn = entry_type<Member>>
-struct plain_call;
-template <fixed_string Name, auto Member, typename... Args>
-struct plain_call<Name, Member, CK_RV (*)(Args...)> {
-  static CK_RV call(Args... args) noexcept {
-    return shielded([&]() -> CK_RV {
-      CK_FUNCTION_LIST* api = state::get().api();
-      if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-      if (const CK_RV rv = state::get().before_call({Name.view(), {}, {}}); rv != CKR_OK) {
-        return rv;
-      }
-      return (api->*Member)(args...);
-    });
-  }
-};
+// What a call's first argument names, for hooks: C_CloseSession names a session and
+// C_GetSlotInfo a slot although neither is refused by the presence gate.
+enum class first_arg { other, slot, session };
 
-// Calls addressed to a slot: an unplugged token is not there.
-template <fixed_string Name, auto Member, typename Fn = entry_type<Member>>
-struct slot_call;
-template <fixed_string Name, auto Member, typename... Rest>
-struct slot_call<Name, Member, CK_RV (*)(CK_SLOT_ID, Rest...)> {
-  static CK_RV call(CK_SLOT_ID slot, Rest... rest) noexcept {
-    return shielded([&]() -> CK_RV {
-      CK_FUNCTION_LIST* api = state::get().api();
-      if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-      if (const CK_RV rv = state::get().before_slot_call({Name.view(), slot, {}}); rv != CKR_OK) {
-        return rv;
-      }
-      return (api->*Member)(slot, rest...);
-    });
-  }
-};
+constexpr first_arg named_by(gate g) {
+  if (g == gate::slot) return first_arg::slot;
+  if (g == gate::session) return first_arg::session;
+  return first_arg::other;
+}
 
-// Calls on a session: a session that lived through an unplug is dead.
-template <fixed_string Name, auto Member, typename Fn = entry_type<Member>>
-struct session_call;
-template <fixed_string Name, auto Member, typename... Rest>
-struct session_call<Name, Member, CK_RV (*)(CK_SESSION_HANDLE, Rest...)> {
-  static CK_RV call(CK_SESSION_HANDLE session, Rest... rest) noexcept {
+// One entry point: presence gate, hooks, then `Body` (a function taking the target's function
+// list and the call's arguments) or, without one, the target's own entry.
+template <fixed_string Name, auto Member, gate G, auto Body = nullptr, first_arg A = named_by(G),
+          typename Fn = entry_type<Member>>
+struct entry;
+template <fixed_string Name, auto Member, gate G, auto Body, first_arg A, typename First,
+          typename... Rest>
+struct entry<Name, Member, G, Body, A, CK_RV (*)(First, Rest...)> {
+  static CK_RV call(First first, Rest... rest) noexcept {
     return shielded([&]() -> CK_RV {
       CK_FUNCTION_LIST* api = state::get().api();
       if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-      const CK_RV rv = state::get().before_session_call({Name.view(), {}, session});
-      if (rv != CKR_OK) return rv;
-      return (api->*Member)(session, rest...);
+      call_context context{Name.view(), {}, {}};
+      if constexpr (A == first_arg::slot) context.slot = first;
+      if constexpr (A == first_arg::session) context.session = first;
+      return state::get().dispatch(context, G, [&]() -> CK_RV {
+        if constexpr (std::is_null_pointer_v<decltype(Body)>) {
+          return (api->*Member)(first, rest...);
+        } else {
+          return Body(*api, first, rest...);
+        }
+      });
     });
   }
 };
@@ -98,95 +87,65 @@ CK_RV finalize(void* reserved) {
 
 CK_RV get_function_list(CK_FUNCTION_LIST** list) noexcept;
 
-CK_RV get_slot_list(CK_BBOOL token_present, CK_SLOT_ID* list, CK_ULONG* count) {
-  return shielded([&]() -> CK_RV {
-    CK_FUNCTION_LIST* api = state::get().api();
-    if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    if (count == nullptr) return CKR_ARGUMENTS_BAD;
-    if (const CK_RV rv = state::get().before_call({"C_GetSlotList", {}, {}}); rv != CKR_OK) {
-      return rv;
-    }
-    if (token_present == CK_FALSE) return api->C_GetSlotList(token_present, list, count);
+// Bodies that change what a call does. Each sees the target's function list and the call's
+// arguments; what is not theirs they forward unchanged.
 
-    std::vector<CK_SLOT_ID> slots;
-    for (;;) {
-      CK_ULONG n = 0;
-      if (const CK_RV rv = api->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) return rv;
-      slots.resize(n);
-      if (n == 0) break;
-      const CK_RV rv = api->C_GetSlotList(CK_TRUE, slots.data(), &n);
-      if (rv == CKR_BUFFER_TOO_SMALL) continue;
-      if (rv != CKR_OK) return rv;
-      slots.resize(n);
-      break;
-    }
-    std::erase_if(slots, [](CK_SLOT_ID slot) { return state::get().slot_hidden(slot); });
+CK_RV slot_list_body(CK_FUNCTION_LIST& api, CK_BBOOL token_present, CK_SLOT_ID* list,
+                     CK_ULONG* count) {
+  if (count == nullptr) return CKR_ARGUMENTS_BAD;
+  if (token_present == CK_FALSE) return api.C_GetSlotList(token_present, list, count);
 
-    const auto wanted = static_cast<CK_ULONG>(slots.size());
-    if (list == nullptr) {
-      *count = wanted;
-      return CKR_OK;
-    }
-    if (*count < wanted) {
-      *count = wanted;
-      return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(slots.begin(), slots.end(), list);
+  std::vector<CK_SLOT_ID> slots;
+  for (;;) {
+    CK_ULONG n = 0;
+    if (const CK_RV rv = api.C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) return rv;
+    slots.resize(n);
+    if (n == 0) break;
+    const CK_RV rv = api.C_GetSlotList(CK_TRUE, slots.data(), &n);
+    if (rv == CKR_BUFFER_TOO_SMALL) continue;
+    if (rv != CKR_OK) return rv;
+    slots.resize(n);
+    break;
+  }
+  std::erase_if(slots, [](CK_SLOT_ID slot) { return state::get().slot_hidden(slot); });
+
+  const auto wanted = static_cast<CK_ULONG>(slots.size());
+  if (list == nullptr) {
     *count = wanted;
     return CKR_OK;
-  });
+  }
+  if (*count < wanted) {
+    *count = wanted;
+    return CKR_BUFFER_TOO_SMALL;
+  }
+  std::copy(slots.begin(), slots.end(), list);
+  *count = wanted;
+  return CKR_OK;
 }
 
-CK_RV get_slot_info(CK_SLOT_ID slot, CK_SLOT_INFO* info) {
-  return shielded([&]() -> CK_RV {
-    CK_FUNCTION_LIST* api = state::get().api();
-    if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    if (const CK_RV rv = state::get().before_call({"C_GetSlotInfo", slot, {}}); rv != CKR_OK) {
-      return rv;
-    }
-    const CK_RV rv = api->C_GetSlotInfo(slot, info);
-    // The reader stays; only the token left it.
-    if (rv == CKR_OK && state::get().slot_hidden(slot)) info->flags &= ~CK_FLAGS{CKF_TOKEN_PRESENT};
-    return rv;
-  });
+CK_RV slot_info_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_SLOT_INFO* info) {
+  const CK_RV rv = api.C_GetSlotInfo(slot, info);
+  // The reader stays; only the token left it.
+  if (rv == CKR_OK && state::get().slot_hidden(slot)) info->flags &= ~CK_FLAGS{CKF_TOKEN_PRESENT};
+  return rv;
 }
 
-CK_RV open_session(CK_SLOT_ID slot, CK_FLAGS flags, void* application, CK_NOTIFY notify,
-                   CK_SESSION_HANDLE* session) {
-  return shielded([&]() -> CK_RV {
-    CK_FUNCTION_LIST* api = state::get().api();
-    if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    if (const CK_RV rv = state::get().before_slot_call({"C_OpenSession", slot, {}}); rv != CKR_OK) {
-      return rv;
-    }
-    const CK_RV rv = api->C_OpenSession(slot, flags, application, notify, session);
-    if (rv == CKR_OK && session != nullptr) state::get().session_opened(*session, slot);
-    return rv;
-  });
+CK_RV open_session_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_FLAGS flags, void* application,
+                        CK_NOTIFY notify, CK_SESSION_HANDLE* session) {
+  const CK_RV rv = api.C_OpenSession(slot, flags, application, notify, session);
+  if (rv == CKR_OK && session != nullptr) state::get().session_opened(*session, slot);
+  return rv;
 }
 
-CK_RV close_session(CK_SESSION_HANDLE session) {
-  return shielded([&]() -> CK_RV {
-    CK_FUNCTION_LIST* api = state::get().api();
-    if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    if (const CK_RV rv = state::get().before_call({"C_CloseSession", {}, session}); rv != CKR_OK) {
-      return rv;
-    }
-    // Closing a session the unplug already closed succeeds, so applications can clean up.
-    if (state::get().session_closing(session)) return CKR_OK;
-    return api->C_CloseSession(session);
-  });
+CK_RV close_session_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session) {
+  // Closing a session the unplug already closed succeeds, so applications can clean up.
+  if (state::get().session_closing(session)) return CKR_OK;
+  return api.C_CloseSession(session);
 }
 
-CK_RV close_all_sessions(CK_SLOT_ID slot) {
-  return shielded([&]() -> CK_RV {
-    CK_FUNCTION_LIST* api = state::get().api();
-    if (api == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    const CK_RV rv = state::get().before_slot_call({"C_CloseAllSessions", slot, {}});
-    if (rv != CKR_OK) return rv;
-    state::get().all_sessions_closed(slot);
-    return api->C_CloseAllSessions(slot);
-  });
+CK_RV close_all_sessions_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot) {
+  state::get().all_sessions_closed(slot);
+  return api.C_CloseAllSessions(slot);
 }
 
 // Like SoftHSM: no slot events, so the daemon's polling path is what gets tested.
@@ -194,9 +153,147 @@ CK_RV wait_for_slot_event(CK_FLAGS, CK_SLOT_ID*, void*) {
   return state::get().api() == nullptr ? CKR_CRYPTOKI_NOT_INITIALIZED : CKR_FUNCTION_NOT_SUPPORTED;
 }
 
-#define SB_PLAIN(fn) .fn = &plain_call<#fn, &CK_FUNCTION_LIST::fn>::call
-#define SB_SLOT(fn) .fn = &slot_call<#fn, &CK_FUNCTION_LIST::fn>::call
-#define SB_SESSION(fn) .fn = &session_call<#fn, &CK_FUNCTION_LIST::fn>::call
+CK_RV token_info_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_TOKEN_INFO* info) {
+  return state::get().pins().token_info(api, slot, info);
+}
+
+CK_RV mechanism_list_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_MECHANISM_TYPE* list,
+                          CK_ULONG* count) {
+  return state::get().sm2().mechanism_list(api, slot, list, count);
+}
+
+CK_RV mechanism_info_body(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
+                          CK_MECHANISM_INFO* info) {
+  return state::get().sm2().mechanism_info(api, slot, type, info);
+}
+
+CK_RV init_pin_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_UTF8CHAR* pin,
+                    CK_ULONG len) {
+  return state::get().pins().init_pin(api, session, pin, len);
+}
+
+CK_RV set_pin_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_UTF8CHAR* old_pin,
+                   CK_ULONG old_len, CK_UTF8CHAR* new_pin, CK_ULONG new_len) {
+  return state::get().pins().set_pin(api, session, old_pin, old_len, new_pin, new_len);
+}
+
+CK_RV login_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_USER_TYPE user,
+                 CK_UTF8CHAR* pin, CK_ULONG len) {
+  return state::get().pins().login(api, session, user, pin, len);
+}
+
+CK_RV create_object_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_ATTRIBUTE* tmpl,
+                         CK_ULONG count, CK_OBJECT_HANDLE* object) {
+  if (!sm2_objects::is_sm2_template(tmpl, count)) {
+    return api.C_CreateObject(session, tmpl, count, object);
+  }
+  return state::get().sm2_keys().create_object(api, session, tmpl, count, object);
+}
+
+CK_RV copy_object_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                       CK_ATTRIBUTE* tmpl, CK_ULONG count, CK_OBJECT_HANDLE* copy) {
+  if (sm2_objects::is_virtual(object)) return CKR_ACTION_PROHIBITED;
+  return api.C_CopyObject(session, object, tmpl, count, copy);
+}
+
+CK_RV destroy_object_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session,
+                          CK_OBJECT_HANDLE object) {
+  if (!sm2_objects::is_virtual(object)) return api.C_DestroyObject(session, object);
+  return state::get().sm2_keys().destroy_object(api, session, object);
+}
+
+CK_RV object_size_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                       CK_ULONG* size) {
+  if (sm2_objects::is_virtual(object)) return CKR_INFORMATION_SENSITIVE;
+  return api.C_GetObjectSize(session, object, size);
+}
+
+CK_RV get_attribute_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                         CK_ATTRIBUTE* tmpl, CK_ULONG count) {
+  if (!sm2_objects::is_virtual(object)) {
+    return api.C_GetAttributeValue(session, object, tmpl, count);
+  }
+  return state::get().sm2_keys().get_attribute_value(api, session, object, tmpl, count);
+}
+
+CK_RV set_attribute_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                         CK_ATTRIBUTE* tmpl, CK_ULONG count) {
+  if (!sm2_objects::is_virtual(object)) {
+    return api.C_SetAttributeValue(session, object, tmpl, count);
+  }
+  return state::get().sm2_keys().set_attribute_value(api, session, object, tmpl, count);
+}
+
+CK_RV find_init_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_ATTRIBUTE* tmpl,
+                     CK_ULONG count) {
+  return state::get().sm2_keys().find_init(api, session, tmpl, count);
+}
+
+CK_RV find_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE* out,
+                CK_ULONG max, CK_ULONG* count) {
+  return state::get().sm2_keys().find(api, session, out, max, count);
+}
+
+CK_RV find_final_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session) {
+  return state::get().sm2_keys().find_final(api, session);
+}
+
+CK_RV digest_init_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_MECHANISM* mech) {
+  return state::get().sm2().digest_init(api, session, mech);
+}
+
+CK_RV digest_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* data, CK_ULONG len,
+                  CK_BYTE* out, CK_ULONG* out_len) {
+  return state::get().sm2().digest(api, session, data, len, out, out_len);
+}
+
+CK_RV digest_update_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* part,
+                         CK_ULONG len) {
+  return state::get().sm2().digest_update(api, session, part, len);
+}
+
+CK_RV digest_final_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* out,
+                        CK_ULONG* out_len) {
+  return state::get().sm2().digest_final(api, session, out, out_len);
+}
+
+CK_RV sign_init_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_MECHANISM* mech,
+                     CK_OBJECT_HANDLE key) {
+  return state::get().sm2().sign_init(api, session, mech, key);
+}
+
+CK_RV sign_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* data, CK_ULONG len,
+                CK_BYTE* signature, CK_ULONG* signature_len) {
+  return state::get().sm2().sign(api, session, data, len, signature, signature_len);
+}
+
+CK_RV sign_update_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* part,
+                       CK_ULONG len) {
+  return state::get().sm2().sign_update(api, session, part, len);
+}
+
+CK_RV sign_final_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_BYTE* signature,
+                      CK_ULONG* signature_len) {
+  return state::get().sm2().sign_final(api, session, signature, signature_len);
+}
+
+CK_RV generate_key_pair_body(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_MECHANISM* mech,
+                             CK_ATTRIBUTE* pub_tmpl, CK_ULONG pub_count, CK_ATTRIBUTE* priv_tmpl,
+                             CK_ULONG priv_count, CK_OBJECT_HANDLE* pub, CK_OBJECT_HANDLE* priv) {
+  if (mech == nullptr || mech->mechanism != ckm_vendor_sm2_key_pair_gen) {
+    return api.C_GenerateKeyPair(session, mech, pub_tmpl, pub_count, priv_tmpl, priv_count, pub,
+                                 priv);
+  }
+  return state::get().sm2_keys().generate_key_pair(api, session, pub_tmpl, pub_count, priv_tmpl,
+                                                   priv_count, pub, priv);
+}
+
+#define SB_PLAIN(fn) .fn = &entry<#fn, &CK_FUNCTION_LIST::fn, gate::none>::call
+#define SB_SLOT(fn) .fn = &entry<#fn, &CK_FUNCTION_LIST::fn, gate::slot>::call
+#define SB_SESSION(fn) .fn = &entry<#fn, &CK_FUNCTION_LIST::fn, gate::session>::call
+#define SB_OWN(fn, g, body) .fn = &entry<#fn, &CK_FUNCTION_LIST::fn, g, &body>::call
+#define SB_SLOT_OWN(fn, body) SB_OWN(fn, gate::slot, body)
+#define SB_SESSION_OWN(fn, body) SB_OWN(fn, gate::session, body)
 
 // All 68 entries of PKCS#11 v2.40, in the order of the standard's CK_FUNCTION_LIST.
 CK_FUNCTION_LIST function_list = {
@@ -205,31 +302,33 @@ CK_FUNCTION_LIST function_list = {
     .C_Finalize = &finalize,
     SB_PLAIN(C_GetInfo),
     .C_GetFunctionList = &get_function_list,
-    .C_GetSlotList = &get_slot_list,
-    .C_GetSlotInfo = &get_slot_info,
-    SB_SLOT(C_GetTokenInfo),
-    SB_SLOT(C_GetMechanismList),
-    SB_SLOT(C_GetMechanismInfo),
+    SB_OWN(C_GetSlotList, gate::none, slot_list_body),
+    .C_GetSlotInfo = &entry<"C_GetSlotInfo", &CK_FUNCTION_LIST::C_GetSlotInfo, gate::none,
+                            &slot_info_body, first_arg::slot>::call,
+    SB_SLOT_OWN(C_GetTokenInfo, token_info_body),
+    SB_SLOT_OWN(C_GetMechanismList, mechanism_list_body),
+    SB_SLOT_OWN(C_GetMechanismInfo, mechanism_info_body),
     SB_SLOT(C_InitToken),
-    SB_SESSION(C_InitPIN),
-    SB_SESSION(C_SetPIN),
-    .C_OpenSession = &open_session,
-    .C_CloseSession = &close_session,
-    .C_CloseAllSessions = &close_all_sessions,
+    SB_SESSION_OWN(C_InitPIN, init_pin_body),
+    SB_SESSION_OWN(C_SetPIN, set_pin_body),
+    SB_SLOT_OWN(C_OpenSession, open_session_body),
+    .C_CloseSession = &entry<"C_CloseSession", &CK_FUNCTION_LIST::C_CloseSession, gate::none,
+                             &close_session_body, first_arg::session>::call,
+    SB_SLOT_OWN(C_CloseAllSessions, close_all_sessions_body),
     SB_SESSION(C_GetSessionInfo),
     SB_SESSION(C_GetOperationState),
     SB_SESSION(C_SetOperationState),
-    SB_SESSION(C_Login),
+    SB_SESSION_OWN(C_Login, login_body),
     SB_SESSION(C_Logout),
-    SB_SESSION(C_CreateObject),
-    SB_SESSION(C_CopyObject),
-    SB_SESSION(C_DestroyObject),
-    SB_SESSION(C_GetObjectSize),
-    SB_SESSION(C_GetAttributeValue),
-    SB_SESSION(C_SetAttributeValue),
-    SB_SESSION(C_FindObjectsInit),
-    SB_SESSION(C_FindObjects),
-    SB_SESSION(C_FindObjectsFinal),
+    SB_SESSION_OWN(C_CreateObject, create_object_body),
+    SB_SESSION_OWN(C_CopyObject, copy_object_body),
+    SB_SESSION_OWN(C_DestroyObject, destroy_object_body),
+    SB_SESSION_OWN(C_GetObjectSize, object_size_body),
+    SB_SESSION_OWN(C_GetAttributeValue, get_attribute_body),
+    SB_SESSION_OWN(C_SetAttributeValue, set_attribute_body),
+    SB_SESSION_OWN(C_FindObjectsInit, find_init_body),
+    SB_SESSION_OWN(C_FindObjects, find_body),
+    SB_SESSION_OWN(C_FindObjectsFinal, find_final_body),
     SB_SESSION(C_EncryptInit),
     SB_SESSION(C_Encrypt),
     SB_SESSION(C_EncryptUpdate),
@@ -238,15 +337,15 @@ CK_FUNCTION_LIST function_list = {
     SB_SESSION(C_Decrypt),
     SB_SESSION(C_DecryptUpdate),
     SB_SESSION(C_DecryptFinal),
-    SB_SESSION(C_DigestInit),
-    SB_SESSION(C_Digest),
-    SB_SESSION(C_DigestUpdate),
+    SB_SESSION_OWN(C_DigestInit, digest_init_body),
+    SB_SESSION_OWN(C_Digest, digest_body),
+    SB_SESSION_OWN(C_DigestUpdate, digest_update_body),
     SB_SESSION(C_DigestKey),
-    SB_SESSION(C_DigestFinal),
-    SB_SESSION(C_SignInit),
-    SB_SESSION(C_Sign),
-    SB_SESSION(C_SignUpdate),
-    SB_SESSION(C_SignFinal),
+    SB_SESSION_OWN(C_DigestFinal, digest_final_body),
+    SB_SESSION_OWN(C_SignInit, sign_init_body),
+    SB_SESSION_OWN(C_Sign, sign_body),
+    SB_SESSION_OWN(C_SignUpdate, sign_update_body),
+    SB_SESSION_OWN(C_SignFinal, sign_final_body),
     SB_SESSION(C_SignRecoverInit),
     SB_SESSION(C_SignRecover),
     SB_SESSION(C_VerifyInit),
@@ -260,7 +359,7 @@ CK_FUNCTION_LIST function_list = {
     SB_SESSION(C_SignEncryptUpdate),
     SB_SESSION(C_DecryptVerifyUpdate),
     SB_SESSION(C_GenerateKey),
-    SB_SESSION(C_GenerateKeyPair),
+    SB_SESSION_OWN(C_GenerateKeyPair, generate_key_pair_body),
     SB_SESSION(C_WrapKey),
     SB_SESSION(C_UnwrapKey),
     SB_SESSION(C_DeriveKey),
@@ -274,6 +373,9 @@ CK_FUNCTION_LIST function_list = {
 #undef SB_PLAIN
 #undef SB_SLOT
 #undef SB_SESSION
+#undef SB_OWN
+#undef SB_SLOT_OWN
+#undef SB_SESSION_OWN
 
 CK_RV get_function_list(CK_FUNCTION_LIST** list) noexcept {
   if (list == nullptr) return CKR_ARGUMENTS_BAD;

@@ -2,6 +2,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -14,19 +15,17 @@ struct call_context {
   std::optional<CK_SESSION_HANDLE> session;  // for calls on a session
 };
 
-// Extension point for failure injection. Every forwarded call passes through the installed
-// hooks in order (after presence control, outside the module lock, so a hook may block);
-// the first hook that returns a value answers the call instead of the target module.
-// Intended uses: removal on the Nth call (hide a serial, answer CKR_DEVICE_REMOVED), a pause at
-// a named call (block until a control file appears), PIN retry counters with lockout (answer
-// C_Login). Install them in make_hooks() (state.cpp). Behaviour that changes a call's outputs
+// Extension point for failure injection. Every call that passed presence control runs through
+// the installed hooks in order, outside the module lock (a hook may block). Each hook wraps the
+// rest of the chain: it may answer without calling `next` (nothing is forwarded), or call it
+// and then replace or delay the answer (the call happened, its answer is lost or late).
+// Hooks are installed in make_hooks() (faults.cpp). Behaviour that changes a call's outputs
 // rather than its return code -- retry flags in C_GetTokenInfo, SM2 under vendor mechanism
-// codes in C_GetMechanismList / C_SignInit -- replaces that entry of the function table in
-// entry.cpp instead.
+// codes -- replaces the call's body in entry.cpp instead; hooks wrap those bodies too.
 class call_hook {
  public:
   virtual ~call_hook() = default;
-  virtual std::optional<CK_RV> before(const call_context& call) = 0;
+  virtual CK_RV around(const call_context& call, const std::function<CK_RV()>& next) = 0;
 };
 
 }  // namespace sealbridge::testmodule

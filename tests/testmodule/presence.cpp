@@ -1,21 +1,8 @@
 #include "tests/testmodule/presence.hpp"
 
-#include <sys/stat.h>
-
 #include <fstream>
 
 namespace sealbridge::testmodule {
-namespace {
-
-std::string trim(std::string s) {
-  const auto blank = " \t\r\n";
-  const auto first = s.find_first_not_of(blank);
-  if (first == std::string::npos) return {};
-  const auto last = s.find_last_not_of(blank);
-  return s.substr(first, last - first + 1);
-}
-
-}  // namespace
 
 void presence::configure(std::filesystem::path control_dir) {
   file_ = control_dir.empty() ? std::filesystem::path{} : control_dir / "hidden";
@@ -25,14 +12,7 @@ void presence::configure(std::filesystem::path control_dir) {
 
 bool presence::refresh() {
   if (file_.empty()) return false;
-  stamp now;
-  struct stat st {};
-  if (::stat(file_.c_str(), &st) == 0) {
-    now.exists = true;
-    now.mtime = st.st_mtim;
-    now.size = static_cast<long long>(st.st_size);
-    now.inode = static_cast<unsigned long long>(st.st_ino);
-  }
+  const auto now = file_stamp::of(file_);
   if (now == stamp_) return false;
   stamp_ = now;
 

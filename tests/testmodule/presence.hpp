@@ -1,10 +1,11 @@
 #pragma once
 
-#include <ctime>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
+
+#include "tests/testmodule/control_file.hpp"
 
 namespace sealbridge::testmodule {
 
@@ -23,19 +24,8 @@ class presence {
   bool hidden(std::string_view serial) const;
 
  private:
-  struct stamp {
-    bool exists = false;
-    std::timespec mtime{};
-    long long size = 0;
-    unsigned long long inode = 0;
-    bool operator==(const stamp& o) const {
-      return exists == o.exists && mtime.tv_sec == o.mtime.tv_sec &&
-             mtime.tv_nsec == o.mtime.tv_nsec && size == o.size && inode == o.inode;
-    }
-  };
-
   std::filesystem::path file_;
-  stamp stamp_;
+  file_stamp stamp_;
   std::set<std::string, std::less<>> hidden_;
 };
 

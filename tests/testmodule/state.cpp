@@ -1,23 +1,12 @@
 #include "tests/testmodule/state.hpp"
 
-#include <cstdlib>
+#include <cstdio>
 #include <string>
 
+#include "tests/testmodule/faults.hpp"
+#include "tests/testmodule/token_lookup.hpp"
+
 namespace sealbridge::testmodule {
-namespace {
-
-std::string trimmed_serial(const CK_TOKEN_INFO& info) {
-  std::string s(reinterpret_cast<const char*>(info.serialNumber), sizeof info.serialNumber);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
-}
-
-// Where failure-injection hooks get installed from the environment; none exist yet.
-std::vector<std::unique_ptr<call_hook>> make_hooks() {
-  return {};
-}
-
-}  // namespace
 
 state& state::get() {
   static state instance;
@@ -27,18 +16,27 @@ state& state::get() {
 CK_RV state::initialize(void* init_args) {
   std::lock_guard lock(mutex_);
   if (initialized_) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+  std::string why;
+  const auto c = read_config(why);
+  if (!c) {
+    // The application sees only a return code; the reason goes where a test log catches it.
+    std::fprintf(stderr, "sbtest-pkcs11: %s\n", why.c_str());
+    return CKR_ARGUMENTS_BAD;
+  }
   if (!target_.load()) return CKR_GENERAL_ERROR;
   const CK_RV rv = target_.api().C_Initialize(init_args);
   // The target is shared with anyone else in the process who loaded it directly; then its
   // lifetime is theirs.
   if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) return rv;
   finalize_target_ = rv == CKR_OK;
-  const char* control = std::getenv("SEALBRIDGE_TESTMODULE_CONTROL");
-  presence_.configure(control != nullptr ? std::filesystem::path(control)
-                                         : std::filesystem::path{});
+  presence_.configure(c->control_dir);
   sessions_.clear();
   removed_.clear();
-  hooks_ = make_hooks();
+  hooks_ = make_hooks(*c, target_.api());
+  pins_.configure(*c);
+  sm2_objects_.reset();
+  sm2_signing_.reset();
+  sm2_signing_.configure(*c);
   initialized_ = true;
   return CKR_OK;
 }
@@ -50,6 +48,8 @@ CK_RV state::finalize(void* reserved) {
   sessions_.clear();
   removed_.clear();
   hooks_.clear();
+  sm2_objects_.reset();
+  sm2_signing_.reset();
   return finalize_target_ ? target_.api().C_Finalize(reserved) : CKR_OK;
 }
 
@@ -57,37 +57,24 @@ CK_FUNCTION_LIST* state::api() const {
   return initialized_ ? &target_.api() : nullptr;
 }
 
-CK_RV state::run_hooks(const call_context& call) {
-  for (auto& hook : hooks_) {
-    if (auto rv = hook->before(call)) return *rv;
-  }
-  return CKR_OK;
-}
-
-CK_RV state::before_call(const call_context& call) {
+CK_RV state::dispatch(const call_context& call, gate g, const std::function<CK_RV()>& body) {
   {
     std::lock_guard lock(mutex_);
     refresh_locked();
+    if (g == gate::slot && call.slot && slot_hidden_locked(*call.slot)) {
+      return CKR_TOKEN_NOT_PRESENT;
+    }
+    if (g == gate::session && call.session && removed_.count(*call.session) != 0) {
+      return CKR_DEVICE_REMOVED;
+    }
   }
-  return run_hooks(call);
+  return run_hooks(0, call, body);
 }
 
-CK_RV state::before_slot_call(const call_context& call) {
-  {
-    std::lock_guard lock(mutex_);
-    refresh_locked();
-    if (call.slot && slot_hidden_locked(*call.slot)) return CKR_TOKEN_NOT_PRESENT;
-  }
-  return run_hooks(call);
-}
-
-CK_RV state::before_session_call(const call_context& call) {
-  {
-    std::lock_guard lock(mutex_);
-    refresh_locked();
-    if (call.session && removed_.count(*call.session) != 0) return CKR_DEVICE_REMOVED;
-  }
-  return run_hooks(call);
+CK_RV state::run_hooks(std::size_t index, const call_context& call,
+                       const std::function<CK_RV()>& body) {
+  if (index == hooks_.size()) return body();
+  return hooks_[index]->around(call, [&] { return run_hooks(index + 1, call, body); });
 }
 
 bool state::slot_hidden(CK_SLOT_ID slot) {
@@ -96,22 +83,33 @@ bool state::slot_hidden(CK_SLOT_ID slot) {
   return slot_hidden_locked(slot);
 }
 
+void state::forget_session(CK_SESSION_HANDLE session) {
+  sm2_objects_.forget_session(session);
+  sm2_signing_.forget_session(session);
+}
+
 void state::session_opened(CK_SESSION_HANDLE session, CK_SLOT_ID slot) {
   std::lock_guard lock(mutex_);
   sessions_[session] = slot;
   // The target may reuse the number of a session that died in an unplug.
   removed_.erase(session);
+  forget_session(session);
 }
 
 bool state::session_closing(CK_SESSION_HANDLE session) {
   std::lock_guard lock(mutex_);
   sessions_.erase(session);
+  forget_session(session);
   return removed_.erase(session) != 0;
 }
 
 void state::all_sessions_closed(CK_SLOT_ID slot) {
   std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [slot](const auto& entry) { return entry.second == slot; });
+  std::erase_if(sessions_, [&](const auto& entry) {
+    if (entry.second != slot) return false;
+    forget_session(entry.first);
+    return true;
+  });
 }
 
 void state::refresh_locked() {
@@ -129,15 +127,15 @@ void state::refresh_locked() {
     // login included, is gone.
     target_.api().C_CloseSession(session);
     removed_.insert(session);
+    forget_session(session);
     it = sessions_.erase(it);
   }
 }
 
 bool state::slot_hidden_locked(CK_SLOT_ID slot) {
   if (!initialized_ || !presence_.any_hidden()) return false;
-  CK_TOKEN_INFO info{};
-  if (target_.api().C_GetTokenInfo(slot, &info) != CKR_OK) return false;
-  return presence_.hidden(trimmed_serial(info));
+  const auto serial = serial_of_slot(target_.api(), slot);
+  return serial && presence_.hidden(*serial);
 }
 
 }  // namespace sealbridge::testmodule

@@ -3,17 +3,29 @@
 #include <p11-kit/pkcs11.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <vector>
 
+#include "tests/testmodule/config.hpp"
 #include "tests/testmodule/hooks.hpp"
+#include "tests/testmodule/pin_counter.hpp"
 #include "tests/testmodule/presence.hpp"
+#include "tests/testmodule/sm2_objects.hpp"
+#include "tests/testmodule/sm2_signing.hpp"
 #include "tests/testmodule/target.hpp"
 
 namespace sealbridge::testmodule {
+
+// Which presence check a call gets before anything else.
+enum class gate {
+  none,     // C_GetInfo, C_GetSlotList, ...
+  slot,     // hidden slot: CKR_TOKEN_NOT_PRESENT
+  session,  // session that lived through an unplug: CKR_DEVICE_REMOVED
+};
 
 // Everything the module knows between calls. One instance per process (the PKCS#11 module
 // itself is process-global). Applications may call from many threads: bookkeeping is under
@@ -27,10 +39,8 @@ class state {
   // nullptr until C_Initialize succeeded.
   CK_FUNCTION_LIST* api() const;
 
-  // Gates run before forwarding; anything but CKR_OK is the call's answer.
-  CK_RV before_call(const call_context& call);
-  CK_RV before_slot_call(const call_context& call);     // hidden slot: CKR_TOKEN_NOT_PRESENT
-  CK_RV before_session_call(const call_context& call);  // removed session: CKR_DEVICE_REMOVED
+  // Presence gate, then the hooks around `body`; the answer of the first that refuses wins.
+  CK_RV dispatch(const call_context& call, gate g, const std::function<CK_RV()>& body);
 
   bool slot_hidden(CK_SLOT_ID slot);
   void session_opened(CK_SESSION_HANDLE session, CK_SLOT_ID slot);
@@ -38,13 +48,18 @@ class state {
   bool session_closing(CK_SESSION_HANDLE session);
   void all_sessions_closed(CK_SLOT_ID slot);
 
+  pin_counter& pins() { return pins_; }
+  sm2_objects& sm2_keys() { return sm2_objects_; }
+  sm2_signing& sm2() { return sm2_signing_; }
+
  private:
   state() = default;
-  CK_RV run_hooks(const call_context& call);
+  CK_RV run_hooks(std::size_t index, const call_context& call, const std::function<CK_RV()>& body);
   // Re-reads the control file; a token that just became hidden loses its sessions, as on a
   // real unplug, and they stay dead after the token returns.
   void refresh_locked();
   bool slot_hidden_locked(CK_SLOT_ID slot);
+  void forget_session(CK_SESSION_HANDLE session);
 
   std::mutex mutex_;
   target target_;
@@ -54,6 +69,9 @@ class state {
   std::map<CK_SESSION_HANDLE, CK_SLOT_ID> sessions_;
   std::set<CK_SESSION_HANDLE> removed_;
   std::vector<std::unique_ptr<call_hook>> hooks_;
+  pin_counter pins_;
+  sm2_objects sm2_objects_;
+  sm2_signing sm2_signing_{sm2_objects_};
 };
 
 }  // namespace sealbridge::testmodule
