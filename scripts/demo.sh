@@ -25,11 +25,11 @@ done
 
 build="$repo/build/demo"
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEALBRIDGE_TESTS=ON >/dev/null
-cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target sealbridged sbtest_pkcs11
+cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target sealbridged sbtest_pkcs11 sb-sealmaker
 
 demo="$repo/.demo"
 if [ "$fresh" = 1 ]; then rm -rf "$demo"; fi
-"$repo/scripts/make-demo-key.sh" "$demo"
+SEALBRIDGE_SEALMAKER="$build/tests/tools/sb-sealmaker" "$repo/scripts/make-demo-key.sh" "$demo"
 set -a
 # shellcheck disable=SC1091
 . "$demo/demo.env"
@@ -42,6 +42,7 @@ cat >"$demo/config.json" <<JSON
   "state_dir": "$demo/state",
   "webroot": "$repo/webroot",
   "log_level": "info",
+  "trusted_seal_makers": [${DEMO_SEAL_MAKER_ROOT:+"$DEMO_SEAL_MAKER_ROOT"}],
   "modules": [
     {"path": "$build/tests/testmodule/libsbtest-pkcs11.so", "name": "演示UKey驱动 (SoftHSM2)"}
   ]

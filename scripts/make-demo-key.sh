@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Creates a SoftHSM2 token that looks like a real company UKey: a signing certificate that
 # expires soon (so the page and system.diagnose show "certificate expiring") and an
-# encryption certificate, both issued by a throwaway demo CA.
+# encryption certificate, both issued by a throwaway demo CA; and, when the demo seal maker
+# (sb-sealmaker, built from tests/tools) is available, two GB/T 38540 seals bound to the
+# signing certificate: the company seal (公章, valid a year) and the legal representative's
+# seal (法人章, expiring with the signing certificate).
 #
 #   make-demo-key.sh DIR [--expiring-days N] [--second-key] [--force]
 #
@@ -9,11 +12,16 @@
 # DIR/ca/                          demo CA (ca.pem, ca.key) and openssl ca database
 # DIR/certs/                       the issued certificates (PEM and DER) and their keys
 # DIR/control/                     control dir for the test PKCS#11 module (see demo-key.sh)
+# DIR/sealmaker/                   demo seal maker: SM2 root CA (root.pem) and maker key/cert
+# DIR/seals/                       the seals put on the key (company.esl, legal.esl)
 # DIR/demo.env                     KEY='value' lines for other scripts and the tests
 #
 # To point a daemon at it (the test module forwards to SoftHSM2 and reads DIR/control):
 #   set -a; . DIR/demo.env; set +a
 #   sealbridged --module <build>/tests/testmodule/libsbtest-pkcs11.so
+#
+# The seal maker is $SEALBRIDGE_SEALMAKER, else sb-sealmaker on PATH; without one the key gets
+# no seals. A daemon must trust DEMO_SEAL_MAKER_ROOT ("trusted_seal_makers") to accept them.
 #
 # Re-running is a no-op unless --force (start over) or --second-key (add a second token, for
 # the "more than one key plugged in" case) is given. Tokens must exist before a process
@@ -58,7 +66,8 @@ mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 
 if [ "$force" = 1 ]; then
-  rm -rf "$dir/tokens" "$dir/ca" "$dir/certs" "$dir/control" "$dir/demo.env" "$dir/softhsm2.conf"
+  rm -rf "$dir/tokens" "$dir/ca" "$dir/certs" "$dir/control" "$dir/demo.env" "$dir/softhsm2.conf" \
+    "$dir/sealmaker" "$dir/seals"
 fi
 
 # An existing token keeps the certificates it was made with.
@@ -203,7 +212,48 @@ make_token() {
     "$now_plus_2y"
   put_pair "$serial" "$label" "${prefix}sign" 01 "签名证书"
   put_pair "$serial" "$label" "${prefix}enc" 02 "加密证书"
+  # errexit is off inside $(make_token ...), so failures are passed on by hand.
+  [ -n "$prefix" ] || make_seals "$label" || exit 1
   echo "$serial"
+}
+
+sealmaker="${SEALBRIDGE_SEALMAKER:-$(command -v sb-sealmaker || true)}"
+company_es_id="11010800000001"
+legal_es_id="11010800000002"
+
+iso_time() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+# issue_seal FILE ES_ID NAME TYPE FROM TO: GB/T 38540 type 1 is an organisation's seal, 2 a
+# person's; both are bound to the signing certificate through their certList.
+issue_seal() {
+  "$sealmaker" issue --maker "$dir/sealmaker" --user-cert "$dir/certs/sign.der" --es-id "$2" \
+    --name "$3" --type "$4" --valid-from "$5" --valid-to "$6" --out "$1"
+}
+
+# Seals are data objects of several KB; pkcs11-tool writes them in 5000-byte pieces and
+# truncates them, so the seal maker stores each in one C_CreateObject.
+store_seal() {
+  "$sealmaker" store --module "$softhsm_lib" --token-label "$1" --pin "$user_pin" \
+    --application "SealBridge Seal" --label "$2" "$3" >/dev/null
+}
+
+make_seals() {
+  local label="$1"
+  if [ -z "$sealmaker" ] || [ ! -x "$sealmaker" ]; then
+    echo "no sb-sealmaker (set SEALBRIDGE_SEALMAKER): the key gets no seals" >&2
+    return 0
+  fi
+  if [ ! -f "$dir/sealmaker/root.pem" ]; then
+    "$sealmaker" init-maker "$dir/sealmaker" >/dev/null || return 1
+  fi
+  mkdir -p "$dir/seals"
+  issue_seal "$dir/seals/company.esl" "$company_es_id" "示例科技有限公司" 1 \
+    "$(iso_time '-30 days')" "$(iso_time '+365 days')" || return 1
+  issue_seal "$dir/seals/legal.esl" "$legal_es_id" "张三" 2 \
+    "$(iso_time '-345 days')" "$(iso_time "+$expiring_days days")" || return 1
+  store_seal "$label" "$company_es_id" "$dir/seals/company.esl" || return 1
+  store_seal "$label" "$legal_es_id" "$dir/seals/legal.esl" || return 1
+  echo "seals on '$label': 公章 $company_es_id, 法人章 $legal_es_id" >&2
 }
 
 make_ca
@@ -222,6 +272,14 @@ fi
   echo "DEMO_USER_PIN='$user_pin'"
   echo "DEMO_SO_PIN='$so_pin'"
   echo "DEMO_EXPIRING_DAYS='$expiring_days'"
+  if [ -f "$dir/seals/company.esl" ]; then
+    echo "DEMO_SEAL_MAKER_DIR='$dir/sealmaker'"
+    echo "DEMO_SEAL_MAKER_ROOT='$dir/sealmaker/root.pem'"
+    echo "DEMO_COMPANY_SEAL_ES_ID='$company_es_id'"
+    echo "DEMO_COMPANY_SEAL='$dir/seals/company.esl'"
+    echo "DEMO_LEGAL_SEAL_ES_ID='$legal_es_id'"
+    echo "DEMO_LEGAL_SEAL='$dir/seals/legal.esl'"
+  fi
   if [ -n "$second_serial" ]; then
     echo "DEMO_SECOND_LABEL='$second_label'"
     echo "DEMO_SECOND_SERIAL='$second_serial'"

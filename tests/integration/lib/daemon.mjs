@@ -116,6 +116,7 @@ export class Fixture {
   //   webroot: defaults to <repo>/webroot
   //   origins: allowed origins (default ALLOWED_ORIGINS)
   //   configExtra: merged into the config JSON
+  //   env: extra environment variables for the daemon (e.g. test module settings)
   //   args: extra command-line arguments
   //   listen: the --listen value (default 127.0.0.1:0)
   async start(options = {}) {
@@ -170,6 +171,9 @@ export class Daemon {
       allowed_origins: this.options.origins ?? ALLOWED_ORIGINS,
       log_level: 'debug',
       modules,
+      // The demo seal maker's root, when make-demo-key.sh put seals on the key.
+      ...(this.fixture.demo.DEMO_SEAL_MAKER_ROOT
+        ? { trusted_seal_makers: [this.fixture.demo.DEMO_SEAL_MAKER_ROOT] } : {}),
       ...this.options.configExtra,
     };
     fs.writeFileSync(this.configFile, JSON.stringify(this.config, null, 2));
@@ -185,6 +189,7 @@ export class Daemon {
       SOFTHSM2_CONF: this.fixture.demo.SOFTHSM2_CONF,
       SEALBRIDGE_TESTMODULE_TARGET: process.env.SEALBRIDGE_TESTMODULE_TARGET ?? SOFTHSM_MODULE,
       SEALBRIDGE_TESTMODULE_CONTROL: this.fixture.demo.SEALBRIDGE_TESTMODULE_CONTROL,
+      ...this.options.env,
     };
     // setpriv --pdeathsig kills the daemon should the test process itself be killed (a ctest
     // timeout, ^C), which no exit hook can catch; it execs, so the pid stays the daemon's.
@@ -266,6 +271,18 @@ export class Daemon {
     if (exit.code !== 0) {
       throw new Error(`daemon exited with ${JSON.stringify(exit)} after ${signal}\n--- daemon output ---\n${this.stderr}`);
     }
+  }
+
+  // Starts again after a crash or a kill -9 (restart() wants a clean stop first).
+  async respawn() {
+    await this.kill();
+    for (const socket of this.sockets) socket.terminate();
+    this.sockets.clear();
+    this.child = null;
+    this.stderr = '';
+    this.exit = null;
+    await this.start();
+    return this;
   }
 
   async restart() {
