@@ -1,7 +1,6 @@
 // The PKCS#11 entry points. Each one forwards to the target module, or runs a body that adds
 // what the target lacks (PIN retry counters, SM2); presence control and hooks get their say
-// first. Nothing may throw across the C ABI, so every entry point runs
-// inside shielded().
+// first. Nothing may throw across the C ABI, so every entry point runs inside shielded().
 
 #include <p11-kit/pkcs11.h>
 
