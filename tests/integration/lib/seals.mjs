@@ -115,3 +115,63 @@ export function pendingJournals(daemon) {
     return [];
   }
 }
+
+// Control files of the test PKCS#11 module (tests/testmodule/README.md), written atomically.
+export class ModuleControl {
+  constructor(fx) {
+    this.dir = fx.demo.SEALBRIDGE_TESTMODULE_CONTROL;
+    this.serial = fx.demo.DEMO_SERIAL;
+  }
+
+  file(name) { return path.join(this.dir, name); }
+
+  write(name, text) {
+    const tmp = `${this.file(name)}.tmp.${process.pid}`;
+    fs.writeFileSync(tmp, `${text}\n`);
+    fs.renameSync(tmp, this.file(name));
+  }
+
+  read(name) {
+    try { return fs.readFileSync(this.file(name), 'utf8').trim(); } catch { return null; }
+  }
+
+  exists(name) { return fs.existsSync(this.file(name)); }
+  remove(name) { fs.rmSync(this.file(name), { force: true }); }
+
+  get pinTriesFile() { return `pin-tries-${this.serial}`; }
+  pinTries() { return this.read(this.pinTriesFile); }  // null: all tries left
+
+  // Forgets every rule and pause a killed process left behind.
+  clearFaults() {
+    for (const name of fs.readdirSync(this.dir)) {
+      if (/^(remove-after|pause-at|fail|resume)$/.test(name) || name.startsWith('paused-')) this.remove(name);
+    }
+  }
+}
+
+export const STEPS = [
+  { fn: 'C_CreateObject', when: 'before', created: false },
+  { fn: 'C_CreateObject', when: 'after', created: true },
+  { fn: 'C_DestroyObject', when: 'before', created: true },
+  { fn: 'C_DestroyObject', when: 'after', created: true },
+];
+
+// One crash trial: start writing `der`, freeze the daemon's worker at `step`, kill -9 it there,
+// start it again on the same state dir and wait until it has finished or undone the write.
+// Returns the key's seals afterwards (the caller judges them).
+export async function crashAt(fx, d, control, token, der, step, { waitFor, pin }) {
+  control.clearFaults();
+  control.write('pause-at', `${step.fn} 1 ${step.when}`);
+  const pending = d.rpc('seal.write', { token, seal: b64(der), pin }).catch((e) => e);
+  const pausedFile = `paused-${step.fn}`;
+  await waitFor(() => control.exists(pausedFile), { timeoutMs: 15000, what: `${pausedFile}` });
+  const pid = Number(control.read(pausedFile));
+  assert.equal(pid, d.child.pid, 'the paused process is not the daemon');
+  process.kill(pid, 'SIGKILL');
+  await pending;
+  control.clearFaults();
+  await d.respawn();
+  await waitFor(() => pendingJournals(d).length === 0, { timeoutMs: 15000, what: 'the journal to be reconciled' });
+  const { seals } = await d.call('seal.list', { token });
+  return seals;
+}
