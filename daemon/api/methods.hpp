@@ -5,6 +5,7 @@
 
 #include "api/dispatcher.hpp"
 #include "api/event_hub.hpp"
+#include "service/cert_journal.hpp"
 #include "service/seals.hpp"
 #include "service/token_registry.hpp"
 
@@ -24,6 +25,7 @@ struct services {
   daemon_facts facts;
   const service::seal_policy& seal_policy;
   service::seal_journal& seal_journal;
+  service::cert_journal& cert_journal;
 };
 
 // Each family registers its methods; docs/api.md documents exactly this set.
@@ -31,6 +33,7 @@ void add_system_methods(dispatcher& table, services& s);
 void add_token_methods(dispatcher& table, services& s);
 void add_event_methods(dispatcher& table, services& s);
 void add_seal_methods(dispatcher& table, services& s);
+void add_cert_methods(dispatcher& table, services& s);
 
 // Turns registry events into token.inserted / token.removed notifications, and finishes seal
 // writes that an unplug interrupted when the key comes back.

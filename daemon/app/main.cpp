@@ -106,6 +106,7 @@ int serve(const config& cfg) {
 
   auto seal_policy = load_seal_policy(cfg);
   service::seal_journal journal(cfg.state_dir / "journal");
+  service::cert_journal cert_journal(cfg.state_dir / "cert-journal");
   service::token_registry tokens(cfg.modules, kPollInterval);
   api::event_hub events;
   api::dispatcher table(kApiThreads);
@@ -124,11 +125,12 @@ int serve(const config& cfg) {
   api::services services{tokens, events,
                          api::daemon_facts{SEALBRIDGE_VERSION, cfg.addresses, server.port(),
                                            std::filesystem::exists(options.tls_certificate, ec)},
-                         seal_policy, journal};
+                         seal_policy, journal, cert_journal};
   api::add_system_methods(table, services);
   api::add_token_methods(table, services);
   api::add_event_methods(table, services);
   api::add_seal_methods(table, services);
+  api::add_cert_methods(table, services);
   tokens.start(api::token_event_publisher(services));
 
   write_runtime_file(cfg.state_dir, server.port(), cfg.addresses);

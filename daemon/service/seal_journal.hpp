@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "service/journal_dir.hpp"
 
 namespace sealbridge::service {
 
@@ -26,11 +27,12 @@ class seal_journal {
   explicit seal_journal(std::filesystem::path dir);
 
   std::filesystem::path begin(const journal_entry& entry);  // written and fsynced on return
-  std::vector<std::pair<std::filesystem::path, journal_entry>> pending(const std::string& token_id) const;
+  std::vector<std::pair<std::filesystem::path, journal_entry>> pending(
+      const std::string& token_id) const;
   void finish(const std::filesystem::path& record);
 
  private:
-  std::filesystem::path dir_;
+  journal_dir files_;
 };
 
 }  // namespace sealbridge::service

@@ -1,0 +1,220 @@
+// Certificate renewal on the key against the real daemon and a SoftHSM2 demo key: cert.csr
+// makes a key pair on the key and a request that openssl verifies; the demo CA issues the
+// certificate and cert.write stores it beside its key. SM2 requests are judged by openssl and
+// by sm-crypto when the test module speaks SM2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { Fixture, errorCode, openssl } from './lib/daemon.mjs';
+
+const SUBJECT = { C: 'CN', O: '示例科技有限公司', OU: '续期', CN: '张三' };
+const SUBJECT_TEXT = 'CN=张三,OU=续期,O=示例科技有限公司,C=CN';
+
+function run(command, args, env) {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 20000, env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+// The subject as openssl prints it, in the daemon's RFC 2253 order with UTF-8 kept.
+function csrSubject(pemFile) {
+  return openssl(['req', '-in', pemFile, '-noout', '-subject', '-nameopt', 'RFC2253,-esc_msb'])
+    .trim().replace(/^subject=/, '');
+}
+
+describe('certificate renewal', () => {
+  let fx;
+  let d;
+  let token;
+  let pin;
+  let work;
+  let n = 0;
+  const file = (name) => path.join(work, `${n++}-${name}`);
+
+  before(async () => {
+    fx = Fixture.create();
+    d = await fx.start();
+    const { tokens } = await d.call('token.list');
+    token = tokens.find((t) => t.serial === fx.demo.DEMO_SERIAL).id;
+    pin = fx.demo.DEMO_USER_PIN;
+    work = path.join(fx.dir, 'work');
+    fs.mkdirSync(work);
+  });
+  after(() => fx?.cleanup());
+
+  const caDir = () => path.dirname(fx.demo.DEMO_CA);
+
+  // The demo CA issues a signing certificate for a request (PEM text in, PEM path out).
+  function issue(csrPem) {
+    const csr = file('req.pem');
+    fs.writeFileSync(csr, csrPem);
+    const out = file('cert.pem');
+    openssl(['x509', '-req', '-in', csr, '-CA', fx.demo.DEMO_CA, '-CAkey', path.join(caDir(), 'ca.key'),
+      '-set_serial', `0x${Date.now().toString(16)}${n}`, '-days', '365',
+      '-extfile', path.join(caDir(), 'ca.cnf'), '-extensions', 'v3_sign', '-out', out]);
+    return out;
+  }
+
+  function derBase64(certPem) {
+    const out = file('cert.der');
+    openssl(['x509', '-in', certPem, '-outform', 'DER', '-out', out]);
+    return fs.readFileSync(out).toString('base64');
+  }
+
+  function objectIds() {
+    const r = run('pkcs11-tool', ['--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label',
+      fx.demo.DEMO_LABEL, '--login', '--pin', pin, '--list-objects'], { SOFTHSM2_CONF: fx.demo.SOFTHSM2_CONF });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  }
+
+  async function certList() {
+    return (await d.call('cert.list', { token })).certificates;
+  }
+
+  for (const keyType of ['RSA', 'EC']) {
+    test(`cert.csr ${keyType}: a request openssl verifies, for a new key pair on the key`, async () => {
+      const before = await certList();
+      const result = await d.call('cert.csr', { token, key_type: keyType, subject: SUBJECT, pin });
+      assert.match(result.csr, /^-----BEGIN CERTIFICATE REQUEST-----\n/);
+      assert.match(result.key_id, /^[0-9a-f]{32}$/);
+      const der = file('req.der');
+      fs.writeFileSync(der, Buffer.from(result.der, 'base64'));
+      const pem = file('req.pem');
+      fs.writeFileSync(pem, result.csr);
+      const verified = run('openssl', ['req', '-in', der, '-inform', 'DER', '-verify', '-noout']);
+      assert.equal(verified.status, 0, verified.stderr);
+      assert.equal(run('openssl', ['req', '-in', pem, '-verify', '-noout']).status, 0);
+      assert.equal(csrSubject(pem), SUBJECT_TEXT);
+      const text = openssl(['req', '-in', pem, '-noout', '-text']);
+      if (keyType === 'RSA') {
+        assert.match(text, /Public-Key: \(2048 bit\)/);
+        assert.match(text, /Exponent: 65537/);
+        assert.match(text, /sha256WithRSAEncryption/);
+      } else {
+        assert.match(text, /NIST CURVE: P-256/);
+        assert.match(text, /ecdsa-with-SHA256/);
+      }
+      // Both halves are on the key under the new id; nothing else changed.
+      const objects = objectIds();
+      const withId = objects.split('\n').filter((l) => l.includes(`ID:         ${result.key_id}`)).length;
+      assert.equal(withId, 2, objects);
+      assert.match(objects, /label:\s+renewal \d{4}-\d{2}-\d{2}/);
+      assert.deepEqual(await certList(), before);
+    });
+  }
+
+  test('cert.csr without a subject copies the current signing certificate\'s', async () => {
+    const result = await d.call('cert.csr', { token, key_type: 'EC', pin });
+    const pem = file('req.pem');
+    fs.writeFileSync(pem, result.csr);
+    const signing = (await certList()).find((c) => c.usage.includes('digitalSignature'));
+    assert.equal(csrSubject(pem), signing.subject);
+    assert.equal(signing.subject, 'CN=张三,O=示例科技有限公司,C=CN');
+  });
+
+  test('cert.csr takes the subject as an RFC 2253 string too', async () => {
+    const result = await d.call('cert.csr', { token, key_type: 'EC', subject: 'CN=李\\,四,O=示例,C=CN', pin });
+    const pem = file('req.pem');
+    fs.writeFileSync(pem, result.csr);
+    assert.equal(csrSubject(pem), 'CN=李\\,四,O=示例,C=CN');
+  });
+
+  test('cert.write stores the issued certificate beside its key, and a retry is unchanged', async () => {
+    const ws = await d.ws();
+    await ws.call('events.subscribe');
+    const { csr, key_id: keyId } = await d.call('cert.csr', { token, key_type: 'EC', subject: SUBJECT, pin });
+    const certPem = issue(csr);
+    const cert = derBase64(certPem);
+    const beforeList = await certList();
+
+    const written = await d.call('cert.write', { token, cert, pin });
+    assert.equal(written.replaced, null);
+    assert.equal(written.unchanged, false);
+    assert.equal(written.certificate.id, keyId);
+    assert.equal(written.certificate.der, cert);
+    assert.equal(written.certificate.subject, SUBJECT_TEXT);
+    assert.equal(written.certificate.has_private_key, true);
+    const event = await ws.notification('cert.changed');
+    assert.deepEqual(event.params, { token, certificate: keyId, replaced: null });
+
+    const afterList = await certList();
+    assert.equal(afterList.length, beforeList.length + 1);
+    const listed = afterList.find((c) => c.id === keyId);
+    assert.ok(listed, JSON.stringify(afterList));
+    assert.equal(listed.der, cert);
+    assert.equal(listed.has_private_key, true);
+    assert.equal(listed.key_type, 'EC');
+    assert.deepEqual(listed.usage, ['digitalSignature', 'nonRepudiation']);
+    // The old certificate and its key are untouched.
+    for (const old of beforeList) assert.deepEqual(afterList.find((c) => c.id === old.id), old);
+
+    const again = await d.call('cert.write', { token, cert: fs.readFileSync(certPem, 'utf8'), pin });
+    assert.equal(again.unchanged, true);
+    assert.equal((await certList()).length, afterList.length);
+    await ws.close();
+  });
+
+  test('cert.write of a reissued certificate replaces the one with the same key, journalled', async () => {
+    const { csr, key_id: keyId } = await d.call('cert.csr', { token, key_type: 'RSA', subject: SUBJECT, pin });
+    const first = derBase64(issue(csr));
+    await d.call('cert.write', { token, cert: first, pin });
+    const second = derBase64(issue(csr));
+    const count = (await certList()).length;
+    const written = await d.call('cert.write', { token, cert: second, pin });
+    assert.equal(written.replaced, keyId);
+    const list = await certList();
+    assert.equal(list.length, count);
+    assert.deepEqual(list.filter((c) => c.id === keyId).map((c) => c.der), [second]);
+    const archive = path.join(d.stateDir, 'cert-journal', 'archive');
+    const records = fs.readdirSync(archive).map((f) => fs.readFileSync(path.join(archive, f), 'utf8'));
+    assert.ok(records.some((r) => r.includes(`old ${first}`) && r.includes(`new ${second}`)), records.join('\n'));
+    assert.deepEqual(fs.readdirSync(path.join(d.stateDir, 'cert-journal')).filter((f) => f !== 'archive'), []);
+  });
+
+  test('cert.write of a certificate for a key not on the key: CERT_MISMATCH, nothing changed', async () => {
+    const keyFile = file('foreign.key');
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+    const csr = openssl(['req', '-new', '-key', keyFile, '-subj', '/CN=Foreign']);
+    const certPem = issue(csr);
+    const before = await certList();
+    const reply = await d.rpc('cert.write', { token, cert: fs.readFileSync(certPem, 'utf8'), pin });
+    assert.equal(errorCode(reply), 'CERT_MISMATCH');
+    assert.deepEqual(await certList(), before);
+  });
+
+  test('cert.write of garbage: CERT_INVALID', async () => {
+    for (const cert of [Buffer.from('not a certificate at all').toString('base64'), '%%% not base64 %%%',
+      '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n']) {
+      const reply = await d.rpc('cert.write', { token, cert, pin });
+      assert.equal(errorCode(reply), 'CERT_INVALID', cert);
+    }
+  });
+
+  test('wrong PIN: PIN_INCORRECT and no key pair made', async () => {
+    const before = objectIds();
+    const reply = await d.rpc('cert.csr', { token, key_type: 'EC', subject: SUBJECT, pin: '000000' });
+    assert.equal(errorCode(reply), 'PIN_INCORRECT');
+    const write = await d.rpc('cert.write', { token, cert: (await certList())[0].der, pin: '000000' });
+    assert.equal(errorCode(write), 'PIN_INCORRECT');
+    assert.equal(objectIds(), before);
+  });
+
+  test('bad params are refused before the key is touched', async () => {
+    const before = objectIds();
+    const cases = [
+      [{ token, key_type: 'DSA', pin }, 'BAD_PARAMS'],
+      [{ token, pin }, 'BAD_PARAMS'],
+      [{ token, key_type: 'EC', subject: { CN: 'x', XX: 'y' }, pin }, 'BAD_PARAMS'],
+      [{ token, key_type: 'EC', subject: 'CN=a+O=b', pin }, 'BAD_PARAMS'],
+      [{ token, key_type: 'EC', subject: SUBJECT }, 'PIN_REQUIRED'],
+      [{ token: 'ffffffffffffffff', key_type: 'EC', pin }, 'TOKEN_NOT_FOUND'],
+    ];
+    for (const [params, code] of cases) {
+      assert.equal(errorCode(await d.rpc('cert.csr', params)), code, JSON.stringify(params));
+    }
+    assert.equal(objectIds(), before);
+  });
+});
