@@ -129,16 +129,21 @@ std::optional<std::string> normalize_origin(std::string_view origin) {
     if (!valid_dns_host(host)) return std::nullopt;
   }
 
-  std::optional<unsigned> port;
+  // A plain flag and value rather than std::optional: GCC 12 at -O2 reports the optional's
+  // payload as maybe-uninitialized here.
+  bool has_port = false;
+  unsigned port = 0;
   if (!rest.empty()) {
     if (rest.front() != ':') return std::nullopt;
-    port = parse_port(rest.substr(1));
-    if (!port) return std::nullopt;
+    auto parsed = parse_port(rest.substr(1));
+    if (!parsed) return std::nullopt;
+    has_port = true;
+    port = *parsed;
   }
-  if ((scheme == "http" && port == 80u) || (scheme == "https" && port == 443u)) port.reset();
+  if ((scheme == "http" && port == 80u) || (scheme == "https" && port == 443u)) has_port = false;
 
   auto out = scheme + "://" + to_lower(host);
-  if (port) out += ":" + std::to_string(*port);
+  if (has_port) out += ":" + std::to_string(port);
   return out;
 }
 
