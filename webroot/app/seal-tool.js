@@ -2,6 +2,7 @@
 // from the daemon and part of it (certificate subjects, labels) is chosen by whoever issued
 // the key, so it is only ever written with textContent, never parsed as HTML.
 import { SealBridge, SealBridgeError } from '../sdk/sealbridge.js';
+import { renderSealList } from './seals.js';
 
 const EXPIRING_DAYS = 30;
 
@@ -100,6 +101,7 @@ class SealTool {
     this.sb.on('connection', (ev) => this.onConnection(ev));
     this.sb.on('token.inserted', () => this.refresh());
     this.sb.on('token.removed', () => this.refresh());
+    this.sb.on('seal.changed', () => this.refresh());
     this.connect();
   }
 
@@ -230,8 +232,28 @@ class SealTool {
         bilingual(certsStatus, `读取证书失败：${e.messageZh || e.message}`, e.messageEn || '');
       }
     }
-    card.querySelector('.seals').dataset.tokenId = token.id;
+    const seals = card.querySelector('.seals');
+    seals.dataset.tokenId = token.id;
+    await this.loadSeals(token, seals);
     return card;
+  }
+
+  async loadSeals(token, box) {
+    try {
+      const { seals } = await this.sb.call('seal.list', { token: token.id });
+      renderSealList(box, seals || []);
+    } catch (e) {
+      box.dataset.count = '';
+      const status = el('p', 'muted seals-status');
+      if (e instanceof SealBridgeError && (e.code === 'TOKEN_REMOVED' || e.code === 'TOKEN_NOT_FOUND')) {
+        bilingual(status, 'UKey已被拔出', 'The key was removed.');
+      } else if (e instanceof SealBridgeError && e.code === 'PIN_REQUIRED') {
+        bilingual(status, '这个UKey的印章需要输入口令才能查看', 'This key needs its PIN to list seals.');
+      } else {
+        bilingual(status, `读取印章失败：${e.messageZh || e.message}`, e.messageEn || '');
+      }
+      box.replaceChildren(status);
+    }
   }
 
   renderCert(cert) {
