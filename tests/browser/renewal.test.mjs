@@ -1,0 +1,197 @@
+// Seal renewal end to end: the demo renewal portal (webroot/renewal-demo, on its own loopback
+// origin) lists the demo key's two seals through the real daemon, gets a renewed seal from the
+// demo seal maker behind POST /api/renew, and writes it with seal.write after the clerk types the
+// PIN. The daemon's own seal tool page shows the seals and follows the change. Screenshots land
+// in the artifacts dir for a human look.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Fixture } from '../integration/lib/daemon.mjs';
+import { collectPageErrors, launchChromium, screenshot } from './lib/browser.mjs';
+import { startRenewalServer } from './lib/renewal-server.mjs';
+
+const PIN = '123456';
+
+describe('seal renewal portal', () => {
+  let fx;
+  let daemon;
+  let portal;
+  let browser;
+  let page;
+  let errors;
+  let tool;
+  let toolErrors;
+  let tokenId;
+
+  before(async () => {
+    if (!process.env.SEALBRIDGE_SEALMAKER) throw new Error('SEALBRIDGE_SEALMAKER is not set (path to sb-sealmaker)');
+    fx = Fixture.create();
+    assert.ok(fx.demo.DEMO_SEAL_MAKER_DIR, 'the demo key has no seals');
+    portal = await startRenewalServer({ demoDir: fx.keyDir });
+    daemon = await fx.start({ origins: [portal.origin] });
+    ({ tokens: [{ id: tokenId }] } = await daemon.call('token.list'));
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    tool = await context.newPage();
+    toolErrors = collectPageErrors(tool);
+    await tool.goto(`http://127.0.0.1:${daemon.port}/`);
+    page = await context.newPage();
+    errors = collectPageErrors(page);
+    await page.goto(`${portal.origin}/?port=${daemon.port}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+    await fx?.cleanup();
+  });
+
+  const sealCard = (p, esId) => p.locator(`article.seal[data-es-id="${esId}"]`);
+  const sealsOnKey = async () => (await daemon.call('seal.list', { token: tokenId })).seals;
+  // The date as the page prints it (local time of the browser, which shares our TZ).
+  const localDate = (iso) => {
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  };
+
+  test('the seal tool page shows both seals with pictures, names and dates', async () => {
+    const box = tool.locator('.seals[data-count="2"]');
+    await box.waitFor({ timeout: 15000 });
+    assert.match(await box.locator('.seals-summary').textContent(), /当前key里有2枚印章/);
+    const seals = await box.locator('article.seal').evaluateAll((nodes) => nodes.map((n) => ({
+      esId: n.dataset.esId,
+      name: n.querySelector('.seal-name').textContent,
+      badge: n.querySelector('.seal-badge').textContent,
+      expiry: n.querySelector('.seal-expiry').textContent,
+      type: n.querySelector('.seal-type').textContent,
+      format: n.querySelector('.seal-format').textContent,
+      verify: n.querySelector('.seal-verify').textContent,
+      img: n.querySelector('img.seal-img')?.getAttribute('src').slice(0, 22),
+      loaded: n.querySelector('img.seal-img')?.naturalWidth > 0,
+    })));
+    const byId = Object.fromEntries(seals.map((s) => [s.esId, s]));
+    const onKey = Object.fromEntries((await sealsOnKey()).map((s) => [s.es_id, s]));
+    const company = byId[fx.demo.DEMO_COMPANY_SEAL_ES_ID];
+    const legal = byId[fx.demo.DEMO_LEGAL_SEAL_ES_ID];
+    assert.equal(company.name, '示例科技有限公司');
+    assert.equal(legal.name, '张三');
+    for (const s of [company, legal]) {
+      assert.equal(s.img, 'data:image/png;base64,', JSON.stringify(s));
+      assert.ok(s.loaded, `picture of ${s.name} did not decode`);
+      assert.match(s.expiry, new RegExp(`^有效期到 ${localDate(onKey[s.esId].valid_end)}，剩余 \\d+ 天`));
+      assert.match(s.format, /GB\/T 38540 第4版/);
+      assert.match(s.verify, /验证通过/);
+    }
+    assert.match(company.type, /单位印章/);
+    assert.match(legal.type, /个人印章/);
+    assert.match(legal.badge, /印章即将过期/);
+    assert.match(company.badge, /有效/);
+    await screenshot(tool, 'seal-tool-seals');
+  });
+
+  test('the portal lists the key, the expiring certificate and both seals', async () => {
+    await page.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
+    const summary = page.locator('.seals-summary[data-count="2"]');
+    await summary.waitFor({ timeout: 15000 });
+    assert.equal(await summary.textContent(), '当前key里有2枚印章');
+    assert.match(await page.locator('.certs').textContent(), /证书即将过期/);
+    for (const esId of [fx.demo.DEMO_COMPANY_SEAL_ES_ID, fx.demo.DEMO_LEGAL_SEAL_ES_ID]) {
+      const card = sealCard(page, esId);
+      assert.match(await card.locator('.seal-expiry').textContent(), /^有效期到 \d{4}-\d{2}-\d{2}/);
+      assert.ok(await card.locator('.seal-pic img').evaluate((img) => img.naturalWidth > 0));
+      assert.ok(await card.locator('.renew-request').isVisible());
+    }
+    assert.match(await sealCard(page, fx.demo.DEMO_LEGAL_SEAL_ES_ID).locator('.seal-badge').textContent(), /印章即将过期/);
+    await screenshot(page, 'renewal-list');
+  });
+
+  async function requestRenewal(esId) {
+    const card = sealCard(page, esId);
+    await card.locator('.renew-request').click();
+    await card.locator('.renew-status:has-text("已获取新印章")').waitFor({ timeout: 20000 });
+    assert.match(await card.locator('.renew-status').textContent(), /请点击延期印章/);
+    assert.ok(await card.locator('.renew-write').isVisible());
+    return card;
+  }
+
+  async function writeWithPin(card, pin) {
+    await card.locator('.pin-input').fill(pin);
+    await card.locator('.renew-write').click();
+    await page.waitForFunction(
+      (el) => ['done', 'failed'].includes(el.dataset.phase),
+      await card.elementHandle(),
+      { timeout: 30000 },
+    );
+  }
+
+  test('renews the expiring seal: 申请延期, 延期印章 with the PIN, 延期成功 with the new date', async () => {
+    const esId = fx.demo.DEMO_LEGAL_SEAL_ES_ID;
+    const before = (await sealsOnKey()).find((s) => s.es_id === esId);
+    let card = await requestRenewal(esId);
+    await screenshot(page, 'renewal-ready');
+    await writeWithPin(card, PIN);
+    card = sealCard(page, esId);
+    const status = await card.locator('.renew-status').textContent();
+    const issued = portal.issued.at(-1);
+    assert.equal(issued.esId, esId);
+    assert.equal(status, `延期成功，印章有效期已延至 ${localDate(issued.validEnd)}`);
+
+    const seals = (await sealsOnKey()).filter((s) => s.es_id === esId);
+    assert.equal(seals.length, 1, 'one seal per esID');
+    assert.equal(seals[0].valid_end, issued.validEnd);
+    assert.ok(new Date(seals[0].valid_end) - new Date(before.valid_end) >= 364 * 86400000);
+    assert.equal(seals[0].name, before.name);
+    assert.equal(seals[0].verification.ok, true);
+    assert.equal((await sealsOnKey()).length, 2);
+
+    // The list re-read from the key shows the new date, no longer "expiring".
+    await page.waitForFunction(
+      ([id, date]) => document.querySelector(`article.seal[data-es-id="${id}"] .seal-expiry`)?.textContent.includes(date),
+      [esId, localDate(issued.validEnd)],
+      { timeout: 10000 },
+    );
+    assert.doesNotMatch(await sealCard(page, esId).locator('.seal-badge').textContent(), /过期/);
+    await screenshot(page, 'renewal-done');
+
+    // The seal tool page in the other tab follows the seal.changed notification.
+    await tool.waitForFunction(
+      ([id, date]) => document.querySelector(`article.seal[data-es-id="${id}"] .seal-expiry`)?.textContent.includes(date),
+      [esId, localDate(issued.validEnd)],
+      { timeout: 10000 },
+    );
+  });
+
+  test('a wrong PIN shows 延期失败 with the reason; 重试 with the right PIN succeeds', async () => {
+    const esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
+    let card = await requestRenewal(esId);
+    await writeWithPin(card, '000000');
+    card = sealCard(page, esId);
+    assert.equal(await card.getAttribute('data-phase'), 'failed');
+    const failure = await card.locator('.renew-status').textContent();
+    assert.match(failure, /^延期失败：口令错误/);
+    assert.ok(await card.locator('.renew-retry').isVisible());
+    assert.equal(await card.locator('.renew-write').isVisible(), false);
+    await screenshot(page, 'renewal-pin-wrong');
+    const unchanged = (await sealsOnKey()).filter((s) => s.es_id === esId);
+    assert.equal(unchanged.length, 1);
+    assert.notEqual(unchanged[0].valid_end, portal.issued.at(-1).validEnd);
+
+    await card.locator('.renew-retry').click();
+    assert.equal(await card.locator('.pin-input').inputValue(), '');
+    await writeWithPin(card, PIN);
+    card = sealCard(page, esId);
+    assert.equal(await card.getAttribute('data-phase'), 'done', await card.locator('.renew-status').textContent());
+    const issued = portal.issued.at(-1);
+    assert.match(await card.locator('.renew-status').textContent(), new RegExp(`延期成功.*${localDate(issued.validEnd)}`));
+    const seals = (await sealsOnKey()).filter((s) => s.es_id === esId);
+    assert.equal(seals.length, 1);
+    assert.equal(seals[0].valid_end, issued.validEnd);
+    await screenshot(page, 'renewal-retry-done');
+  });
+
+  test('no script errors on either page', () => {
+    assert.deepEqual(errors, []);
+    assert.deepEqual(toolErrors, []);
+  });
+});
