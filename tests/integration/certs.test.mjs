@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import smCrypto from 'sm-crypto';
+
 import { Fixture, errorCode, openssl } from './lib/daemon.mjs';
 
 const SUBJECT = { C: 'CN', O: '示例科技有限公司', OU: '续期', CN: '张三' };
@@ -216,5 +218,147 @@ describe('certificate renewal', () => {
       assert.equal(errorCode(await d.rpc('cert.csr', params)), code, JSON.stringify(params));
     }
     assert.equal(objectIds(), before);
+  });
+});
+
+describe('certificate renewal with SM2 (test module vendor mechanisms)', () => {
+  let fx;
+  let work;
+  let n = 0;
+  const file = (name) => path.join(work, `${n++}-${name}`);
+
+  before(() => {
+    fx = Fixture.create();
+    work = path.join(fx.dir, 'work');
+    fs.mkdirSync(work);
+  });
+  after(() => fx?.cleanup());
+
+  async function daemonWith(sm2, signatureFormat) {
+    const previous = process.env.SEALBRIDGE_TESTMODULE_SM2_SIGNATURE;
+    process.env.SEALBRIDGE_TESTMODULE_SM2_SIGNATURE = signatureFormat;
+    try {
+      const d = await fx.start({
+        modules: [{ path: process.env.SEALBRIDGE_TESTMODULE, name: 'SealBridge Test Module', sm2 }],
+      });
+      const { tokens } = await d.call('token.list');
+      return { d, token: tokens.find((t) => t.serial === fx.demo.DEMO_SERIAL).id };
+    } finally {
+      if (previous === undefined) delete process.env.SEALBRIDGE_TESTMODULE_SM2_SIGNATURE;
+      else process.env.SEALBRIDGE_TESTMODULE_SM2_SIGNATURE = previous;
+    }
+  }
+
+  // Splits a DER CertificationRequest into its signed part, signature algorithm and signature.
+  function splitRequest(der) {
+    const header = (at) => {
+      const first = der[at + 1];
+      if (first < 0x80) return { start: at + 2, length: first };
+      const count = first & 0x7f;
+      let length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + der[at + 2 + i];
+      return { start: at + 2 + count, length };
+    };
+    const outer = header(0);
+    const tbs = header(outer.start);
+    const tbsEnd = tbs.start + tbs.length;
+    const alg = header(tbsEnd);
+    const algEnd = alg.start + alg.length;
+    const sig = header(algEnd);
+    return {
+      tbs: der.subarray(outer.start, tbsEnd),
+      algorithm: der.subarray(tbsEnd, algEnd),
+      signature: der.subarray(sig.start + 1, sig.start + sig.length),  // after the unused-bits octet
+    };
+  }
+
+  const SM2_WITH_SM3 = '300a06082a811ccf55018375';  // SEQUENCE { OID 1.2.156.10197.1.501 }
+
+  const profiles = [
+    ['SM3-with-SM2 over the message, raw r||s', { sign_mechanism: '0x80008100' }, 'raw'],
+    ['raw SM2 over e = SM3(Z||M) made by the daemon', { sign_mechanism: '0x80008000', sign_takes_digest: true }, 'raw'],
+    ['SM3-with-SM2, DER signatures', { sign_mechanism: '0x80008100', raw_signature: false }, 'der'],
+  ];
+  for (const [name, sm2, format] of profiles) {
+    test(`cert.csr SM2 (${name}): openssl and sm-crypto verify the request`, async () => {
+      const { d, token } = await daemonWith(sm2, format);
+      try {
+        const result = await d.call('cert.csr', { token, key_type: 'SM2', subject: SUBJECT, pin: fx.demo.DEMO_USER_PIN });
+        const pem = file('sm2.pem');
+        fs.writeFileSync(pem, result.csr);
+        const verified = run('openssl', ['req', '-in', pem, '-verify', '-noout', '-vfyopt', 'distid:1234567812345678']);
+        assert.equal(verified.status, 0, verified.stderr);
+        assert.equal(csrSubject(pem), SUBJECT_TEXT);
+        assert.match(openssl(['req', '-in', pem, '-noout', '-text']), /ASN1 OID: SM2/);
+
+        const der = Buffer.from(result.der, 'base64');
+        const { tbs, algorithm, signature } = splitRequest(der);
+        assert.equal(algorithm.toString('hex'), SM2_WITH_SM3);
+        const spki = Buffer.from(openssl(['req', '-in', pem, '-noout', '-pubkey'])
+          .replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+        const publicKey = spki.subarray(spki.length - 65).toString('hex');
+        assert.ok(publicKey.startsWith('04'));
+        const valid = smCrypto.sm2.doVerifySignature(Array.from(tbs), signature.toString('hex'), publicKey,
+          { hash: true, der: true, userId: '1234567812345678' });
+        assert.equal(valid, true, 'sm-crypto rejects the SM2 signature');
+        const tampered = Buffer.from(tbs);
+        tampered[tampered.length - 1] ^= 1;
+        assert.equal(smCrypto.sm2.doVerifySignature(Array.from(tampered), signature.toString('hex'), publicKey,
+          { hash: true, der: true, userId: '1234567812345678' }), false);
+      } finally {
+        await d.stop();
+      }
+    });
+  }
+
+  test('an SM2 certificate from the CA is written beside its SM2 key pair', async () => {
+    const { d, token } = await daemonWith({}, 'raw');
+    try {
+      const pin = fx.demo.DEMO_USER_PIN;
+      const { csr, key_id: keyId } = await d.call('cert.csr', { token, key_type: 'SM2', subject: SUBJECT, pin });
+      const csrFile = file('sm2.pem');
+      fs.writeFileSync(csrFile, csr);
+      const caDir = path.dirname(fx.demo.DEMO_CA);
+      const certFile = file('sm2-cert.pem');
+      openssl(['x509', '-req', '-in', csrFile, '-vfyopt', 'distid:1234567812345678', '-CA', fx.demo.DEMO_CA,
+        '-CAkey', path.join(caDir, 'ca.key'), '-set_serial', '0x5e2', '-days', '365',
+        '-extfile', path.join(caDir, 'ca.cnf'), '-extensions', 'v3_sign', '-out', certFile]);
+      const written = await d.call('cert.write', { token, cert: fs.readFileSync(certFile, 'utf8'), pin });
+      assert.equal(written.certificate.id, keyId);
+      assert.equal(written.certificate.key_type, 'SM2');
+      assert.equal(written.certificate.has_private_key, true);
+      const { certificates } = await d.call('cert.list', { token });
+      assert.equal(certificates.find((c) => c.id === keyId)?.key_type, 'SM2');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  test('a signing failure after generation leaves no key pair behind', async () => {
+    const { d, token } = await daemonWith({}, 'raw');
+    try {
+      const pin = fx.demo.DEMO_USER_PIN;
+      const control = fx.demo.SEALBRIDGE_TESTMODULE_CONTROL;
+      // Listed through the test module (without its control files) so SM2 keys show too.
+      const listed = () => {
+        const r = run('pkcs11-tool', ['--module', process.env.SEALBRIDGE_TESTMODULE, '--token-label',
+          fx.demo.DEMO_LABEL, '--login', '--pin', pin, '--list-objects'], { SOFTHSM2_CONF: fx.demo.SOFTHSM2_CONF });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      const before = listed();
+      assert.match(before, /label:\s+renewal/, 'the SM2 keys of the tests above are listed');
+      for (const keyType of ['SM2', 'EC', 'RSA']) {
+        fs.writeFileSync(path.join(control, 'fail.tmp'), 'C_SignInit CKR_DEVICE_ERROR\n');
+        fs.renameSync(path.join(control, 'fail.tmp'), path.join(control, 'fail'));
+        const reply = await d.rpc('cert.csr', { token, key_type: keyType, subject: SUBJECT, pin });
+        assert.equal(errorCode(reply), 'PKCS11_ERROR', keyType);
+        assert.match(reply.error.data.detail, /C_SignInit/);
+        assert.equal(fs.existsSync(path.join(control, 'fail')), false, 'the fault fired');
+        assert.equal(listed(), before, keyType);
+      }
+    } finally {
+      await d.stop();
+    }
   });
 });
