@@ -195,3 +195,61 @@ describe('seal renewal portal', () => {
     assert.deepEqual(toolErrors, []);
   });
 });
+
+// A key that counts PIN tries (the test module's counter, 2 tries): after one wrong PIN the
+// key is on its final try, the page says so and asks for an explicit confirmation before it
+// sends confirm_final_try.
+describe('seal renewal portal on a key with one PIN try left', () => {
+  let fx;
+  let daemon;
+  let portal;
+  let browser;
+  let page;
+  let errors;
+
+  before(async () => {
+    fx = Fixture.create();
+    portal = await startRenewalServer({ demoDir: fx.keyDir });
+    daemon = await fx.start({ origins: [portal.origin], env: { SEALBRIDGE_TESTMODULE_PIN_TRIES: '2' } });
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    page = await context.newPage();
+    errors = collectPageErrors(page);
+    await page.goto(`${portal.origin}/?port=${daemon.port}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+    await fx?.cleanup();
+  });
+
+  test('wrong PIN: tries left shown; the final try needs the checkbox, then succeeds', async () => {
+    const esId = fx.demo.DEMO_LEGAL_SEAL_ES_ID;
+    const card = page.locator(`article.seal[data-es-id="${esId}"]`);
+    await card.locator('.renew-request').click();
+    await card.locator('.renew-status:has-text("已获取新印章")').waitFor({ timeout: 20000 });
+    await card.locator('.pin-input').fill('000000');
+    await card.locator('.renew-write').click();
+    await page.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="failed"]`, { timeout: 30000 });
+    assert.match(await card.locator('.renew-status').textContent(), /^延期失败：口令错误，只剩最后1次机会/);
+
+    await card.locator('.renew-retry').click();
+    assert.ok(await card.locator('.final-try').isVisible(), 'final-try confirmation shown');
+    await card.locator('.pin-input').fill(PIN);
+    await card.locator('.renew-write').click();
+    assert.match(await card.locator('.renew-status').textContent(), /请核对口令，勾选/);
+    assert.equal(await card.getAttribute('data-phase'), 'ready', 'nothing sent without the confirmation');
+    await screenshot(page, 'renewal-final-try');
+
+    await card.locator('.final-confirm').check();
+    await card.locator('.renew-write').click();
+    await page.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="done"]`, { timeout: 30000 });
+    assert.match(await card.locator('.renew-status').textContent(), /^延期成功/);
+    const { tokens: [token] } = await daemon.call('token.list');
+    const seals = (await daemon.call('seal.list', { token: token.id })).seals.filter((s) => s.es_id === esId);
+    assert.equal(seals.length, 1);
+    assert.equal(seals[0].valid_end, portal.issued.at(-1).validEnd);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -167,9 +167,13 @@ export function renderSeal(seal) {
 export function renderSealList(container, seals) {
   container.dataset.count = String(seals.length);
   const summary = el('p', 'seals-summary');
-  if (seals.length) bilingual(summary, `当前key里有${seals.length}枚印章`, `${seals.length} seal(s) on this key`);
-  else bilingual(summary, '当前key里没有印章', 'No seals on this key.');
-  const expiring = seals.filter((s) => s.format && sealValidity(s)[0] !== 'ok').length;
-  if (expiring) summary.append(el('span', 'seals-attention', `，其中${expiring}枚需要延期`));
+  const due = seals.filter((s) => s.format && sealValidity(s)[0] !== 'ok').length;
+  if (seals.length) {
+    summary.append(`当前key里有${seals.length}枚印章`);
+    if (due) summary.append(el('span', 'seals-attention', `，其中${due}枚即将过期或已过期，请及时延期`));
+    summary.append(' ', el('span', 'en', `${seals.length} seal(s) on this key${due ? `, ${due} to renew` : ''}`));
+  } else {
+    bilingual(summary, '当前key里没有印章', 'No seals on this key.');
+  }
   container.replaceChildren(summary, ...seals.map(renderSeal));
 }

@@ -19,7 +19,7 @@ const SEAL_TYPE = { 1: '单位印章', 2: '个人印章' };
 const FAILURE_TEXT = {
   PIN_INCORRECT: '口令错误',
   PIN_LOCKED: 'UKey口令已锁定，请联系UKey发放机构解锁后再办理',
-  PIN_FINAL_TRY: '口令只剩最后一次尝试机会，再输错UKey将被锁定。请确认口令无误后点击“重试”',
+  PIN_FINAL_TRY: '口令只剩最后一次尝试机会，再输错UKey将被锁定。请点击“重试”，核对口令并勾选确认后再延期',
   PIN_LENGTH: '口令长度不对，请检查后重新输入',
   PIN_REQUIRED: '需要输入UKey口令',
   TOKEN_REMOVED: 'UKey已被拔出，请重新插入UKey后点击“重试”',
@@ -66,7 +66,8 @@ function failureText(e) {
   const code = e instanceof SealBridgeError ? e.code : 'INTERNAL';
   let text = FAILURE_TEXT[code] || e.messageZh || e.message || String(e);
   if (code === 'PIN_INCORRECT') {
-    text += typeof e.triesLeft === 'number' ? `，还可以再试${e.triesLeft}次` : '，请核对后重新输入';
+    if (e.triesLeft === 1) text += '，只剩最后1次机会，再输错UKey将被锁定';
+    else text += typeof e.triesLeft === 'number' ? `，还可以再试${e.triesLeft}次` : '，请核对后重新输入';
   }
   return text;
 }
@@ -170,8 +171,10 @@ function renderKey(entry) {
   box.querySelector('.key-label').textContent = token.label || 'UKey';
   box.querySelector('.key-serial').textContent = token.serial ? `UKey编号 ${token.serial}` : '';
 
+  box.querySelector('.key-locked').hidden = !token.flags?.pin_locked;
   const certs = box.querySelector('.certs');
-  for (const cert of certificates.filter((c) => c.has_private_key)) certs.append(renderCert(cert));
+  const byId = (a, b) => String(a.id).localeCompare(String(b.id));
+  for (const cert of certificates.filter((c) => c.has_private_key).sort(byId)) certs.append(renderCert(cert));
 
   const summary = box.querySelector('.seals-summary');
   if (entry.error) {
@@ -184,7 +187,8 @@ function renderKey(entry) {
   }
   summary.dataset.count = String(seals.length);
   const list = box.querySelector('.seals');
-  const order = [...seals].sort((a, b) => daysLeft(a, 'valid_end') - daysLeft(b, 'valid_end'));
+  // A fixed order (by esID): a renewed seal must not jump to another place in the list.
+  const order = [...seals].sort((a, b) => String(a.es_id).localeCompare(String(b.es_id)));
   list.replaceChildren(...order.map((s) => renderSeal(token, certificates, s)));
   return box;
 }
@@ -240,14 +244,20 @@ function renderSeal(token, certificates, seal) {
   const pin = card.querySelector('.pin-input');
   const status = card.querySelector('.renew-status');
   const retry = card.querySelector('.renew-retry');
+  const finalTry = card.querySelector('.final-try');
+  const finalConfirm = card.querySelector('.final-confirm');
+  if (token.flags?.pin_final_try) state.finalTry = true;
+  const locked = Boolean(token.flags?.pin_locked);
 
   const show = () => {
     card.dataset.phase = state.phase;
     request.hidden = !['idle', 'requesting', 'request-failed'].includes(state.phase);
-    request.disabled = state.phase === 'requesting';
+    request.disabled = state.phase === 'requesting' || locked;
     form.hidden = !['ready', 'writing'].includes(state.phase);
-    form.querySelector('button').disabled = state.phase === 'writing';
+    form.querySelector('button').disabled = state.phase === 'writing' || locked;
     pin.disabled = state.phase === 'writing';
+    finalTry.hidden = !state.finalTry;
+    finalConfirm.disabled = state.phase === 'writing';
     retry.hidden = !['failed', 'request-failed'].includes(state.phase);
     status.className = `renew-status renew-${state.tone || 'info'}`;
     status.textContent = state.message || '';
@@ -267,7 +277,7 @@ function renderSeal(token, certificates, seal) {
       const body = await response.json().catch(() => ({}));
       if (!response.ok || !body.seal) throw new Error(body.message || `制章系统返回错误（${response.status}）`);
       Object.assign(state, {
-        phase: 'ready', tone: 'info', seal: body.seal, confirmFinal: false,
+        phase: 'ready', tone: 'info', seal: body.seal,
         message: `已获取新印章（有效期到 ${localDate(body.valid_end)}），请点击延期印章`,
       });
     } catch (e) {
@@ -285,20 +295,29 @@ function renderSeal(token, certificates, seal) {
       pin.focus();
       return;
     }
+    if (state.finalTry && !finalConfirm.checked) {
+      Object.assign(state, { tone: 'error', message: '口令只剩最后一次机会：请核对口令，勾选下方的确认后再点击延期印章' });
+      show();
+      return;
+    }
     Object.assign(state, { phase: 'writing', tone: 'info', message: '正在把新印章写入UKey，请不要拔出UKey…' });
     show();
     const params = { token: token.id, seal: state.seal, pin: pin.value };
-    if (state.confirmFinal) params.confirm_final_try = true;
+    if (state.finalTry) params.confirm_final_try = true;
     pin.value = '';
+    finalConfirm.checked = false;
     try {
       const result = await sb.call('seal.write', params, { timeoutMs: 60000 });
       Object.assign(state, {
-        phase: 'done', tone: 'ok', seal: null,
+        phase: 'done', tone: 'ok', seal: null, finalTry: false,
         message: `延期成功，印章有效期已延至 ${localDate(result.seal.valid_end)}`,
       });
     } catch (e) {
-      if (e instanceof SealBridgeError && e.code === 'PIN_FINAL_TRY') state.confirmFinal = true;
-      Object.assign(state, { phase: 'failed', tone: 'error', message: `延期失败：${failureText(e)}`, code: e.code });
+      const code = e instanceof SealBridgeError ? e.code : 'INTERNAL';
+      if (code === 'PIN_FINAL_TRY' || (code === 'PIN_INCORRECT' && e.triesLeft === 1)) state.finalTry = true;
+      // These are refused before anything on the key is touched.
+      const untouched = code.startsWith('PIN_') || code.startsWith('SEAL_') ? '（UKey中的原印章没有改动）' : '';
+      Object.assign(state, { phase: 'failed', tone: 'error', message: `延期失败：${failureText(e)}${untouched}`, code });
     }
     show();
     if (state.phase === 'done') reload();
