@@ -90,6 +90,57 @@ describe('seal renewal portal', () => {
     await screenshot(tool, 'seal-tool-seals');
   });
 
+  test('the seal tool renders untrusted seal data safely: SVG as an image, OFD placeholder, error words', async () => {
+    const result = await tool.evaluate(async () => {
+      const { renderSealList } = await import('/app/seals.js');
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="window.__pwned=1">' +
+        '<script>window.__pwned=2</script><circle cx="5" cy="5" r="4" fill="red"/></svg>';
+      const base = {
+        format: 'GB/T 38540', header_version: 4, type: 1, valid_start: '2025-01-01T00:00:00Z',
+        maker: { subject: 'CN=Other Maker,C=CN' }, cert_list: [],
+      };
+      const seals = [
+        { ...base, id: 'a', es_id: 'svg', name: '<b>bold</b>', valid_end: '2030-01-01T00:00:00Z', days_left: 1500,
+          picture: { type: 'SVG', data: btoa(svg) }, verification: { ok: true, errors: [] } },
+        { ...base, id: 'b', es_id: 'ofd', name: '合同专用章', valid_end: '2026-11-17T00:00:00Z', days_left: -5,
+          picture: { type: 'OFD', data: 'AAAA' },
+          verification: { ok: false, errors: ['SEAL_UNTRUSTED', 'SEAL_EXPIRED'] } },
+        { id: 'c', format: null, der: 'AAAA', verification: { ok: false, errors: ['SEAL_INVALID'] } },
+      ];
+      const box = document.createElement('div');
+      document.body.append(box);
+      renderSealList(box, seals);
+      await new Promise((r) => setTimeout(r, 300));
+      const cards = [...box.querySelectorAll('article.seal')];
+      const out = {
+        summary: box.querySelector('.seals-summary').textContent,
+        inlineSvg: box.querySelectorAll('svg, script, b').length,
+        pwned: window.__pwned ?? null,
+        svgSrc: cards[0].querySelector('img')?.getAttribute('src').slice(0, 26),
+        svgName: cards[0].querySelector('.seal-name').textContent,
+        ofdPicture: cards[1].querySelector('.seal-img-placeholder')?.textContent,
+        ofdBadge: cards[1].querySelector('.seal-badge').textContent,
+        ofdExpiry: cards[1].querySelector('.seal-expiry').textContent,
+        ofdErrors: [...cards[1].querySelectorAll('.seal-verify-errors li')].map((li) => li.textContent),
+        unreadable: cards[2].textContent,
+      };
+      box.remove();
+      return out;
+    });
+    assert.match(result.summary, /^当前key里有3枚印章，其中1枚即将过期或已过期/);
+    assert.equal(result.inlineSvg, 0);
+    assert.equal(result.pwned, null);
+    assert.equal(result.svgSrc, 'data:image/svg+xml;base64,');
+    assert.equal(result.svgName, '<b>bold</b>');
+    assert.match(result.ofdPicture, /OFD格式印模/);
+    assert.match(result.ofdBadge, /印章已过期/);
+    assert.match(result.ofdExpiry, /已过期 5 天/);
+    assert.match(result.ofdErrors[0], /制章机构不在信任列表中/);
+    assert.match(result.ofdErrors[1], /印章不在有效期内/);
+    assert.match(result.unreadable, /无法识别的印章数据/);
+    assert.match(result.unreadable, /印章数据损坏或制章签名验证失败/);
+  });
+
   test('the portal lists the key, the expiring certificate and both seals', async () => {
     await page.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
     const summary = page.locator('.seals-summary[data-count="2"]');
