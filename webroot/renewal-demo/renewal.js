@@ -240,6 +240,8 @@ function renderSeal(token, certificates, seal) {
     `${SEAL_TYPE[seal.type] || `类型${seal.type}`} · 印章编码 ${seal.es_id}`;
 
   const request = card.querySelector('.renew-request');
+  // Seals that are not due yet may be renewed early, but the button should not draw the eye.
+  request.classList.toggle('btn-primary', left <= EXPIRING_DAYS);
   const form = card.querySelector('.renew-pin');
   const pin = card.querySelector('.pin-input');
   const status = card.querySelector('.renew-status');
