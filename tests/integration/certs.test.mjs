@@ -176,6 +176,27 @@ describe('certificate renewal', () => {
     assert.deepEqual(fs.readdirSync(path.join(d.stateDir, 'cert-journal')).filter((f) => f !== 'archive'), []);
   });
 
+  test('a replacement interrupted before the old certificate is removed is finished by the retry', async () => {
+    const { csr, key_id: keyId } = await d.call('cert.csr', { token, key_type: 'EC', subject: SUBJECT, pin });
+    const first = derBase64(issue(csr));
+    await d.call('cert.write', { token, cert: first, pin });
+    const second = derBase64(issue(csr));
+    const control = fx.demo.SEALBRIDGE_TESTMODULE_CONTROL;
+    fs.writeFileSync(path.join(control, 'fail.tmp'), 'C_DestroyObject CKR_DEVICE_ERROR\n');
+    fs.renameSync(path.join(control, 'fail.tmp'), path.join(control, 'fail'));
+    assert.equal(errorCode(await d.rpc('cert.write', { token, cert: second, pin })), 'PKCS11_ERROR');
+    // Nothing lost: both certificates are on the key and the journal holds the write.
+    const ders = () => certList().then((l) => l.filter((c) => c.id === keyId).map((c) => c.der).sort());
+    assert.deepEqual(await ders(), [first, second].sort());
+    const journal = path.join(d.stateDir, 'cert-journal');
+    assert.equal(fs.readdirSync(journal).filter((f) => f.endsWith('.journal')).length, 1);
+
+    const retry = await d.call('cert.write', { token, cert: second, pin });
+    assert.equal(retry.unchanged, true);
+    assert.deepEqual(await ders(), [second]);
+    assert.deepEqual(fs.readdirSync(journal).filter((f) => f.endsWith('.journal')), []);
+  });
+
   test('cert.write of a certificate for a key not on the key: CERT_MISMATCH, nothing changed', async () => {
     const keyFile = file('foreign.key');
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
