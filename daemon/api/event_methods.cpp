@@ -2,6 +2,7 @@
 
 #include "api/methods.hpp"
 #include "api/to_json.hpp"
+#include "service/cert_objects.hpp"
 
 namespace sealbridge::api {
 
@@ -25,8 +26,12 @@ service::token_listener token_event_publisher(services& s) {
   return [&s](service::token_event kind, const service::token_record& token) {
     bool inserted = kind == service::token_event::inserted;
     if (inserted) {
+      // Separate jobs: a key that wants the PIN for one kind of write must not hold up the other.
       s.tokens.post(token.id, [&s](service::token_access& key) {
         service::reconcile_seals(key, s.seal_journal, nullptr);
+      });
+      s.tokens.post(token.id, [&s](service::token_access& key) {
+        service::reconcile_certificates(key, s.cert_journal);
       });
     }
     s.events.publish(inserted ? "token.inserted" : "token.removed", json{{"token", token_json(token)}});

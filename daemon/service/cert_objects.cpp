@@ -126,4 +126,10 @@ void finish_interrupted_writes(const token_access& key, cert_journal& journal,
   }
 }
 
+void reconcile_certificates(const token_access& key, cert_journal& journal) {
+  if (journal.pending(key.token().id).empty()) return;
+  auto session = key.open_session(true);
+  finish_interrupted_writes(key, journal, session);
+}
+
 }  // namespace sealbridge::service

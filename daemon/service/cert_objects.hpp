@@ -38,4 +38,9 @@ CK_OBJECT_HANDLE create_certificate_object(pkcs11::session& session, const bytes
 void finish_interrupted_writes(const token_access& key, cert_journal& journal,
                                pkcs11::session& session);
 
+// The same when the key comes back, without a PIN: keys that let public objects change in a
+// read-write public session are mended at once; others keep the journal for the next
+// cert.write (which logs in).
+void reconcile_certificates(const token_access& key, cert_journal& journal);
+
 }  // namespace sealbridge::service
