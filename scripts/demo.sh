@@ -49,13 +49,24 @@ cat >"$demo/config.json" <<JSON
 }
 JSON
 
+# The demo renewal portal (在线延期) plays the provincial renewal site: another loopback origin,
+# allowed above, that hands out renewed seals from the demo seal maker.
+renewal_pid=""
+if command -v node >/dev/null && [ -n "${DEMO_SEAL_MAKER_DIR:-}" ]; then
+  node "$repo/tests/browser/lib/renewal-server.mjs" --demo-dir "$demo" --port 18080 \
+    --daemon-port "$port" --sealmaker "$build/tests/tools/sb-sealmaker" >"$demo/renewal-portal.log" 2>&1 &
+  renewal_pid=$!
+fi
+trap '[ -n "$renewal_pid" ] && kill "$renewal_pid" 2>/dev/null' EXIT
+
 cat <<MSG
 
   SealBridge demo
   ---------------
-  印章工具 / seal tool:   http://127.0.0.1:$port/
-  demo key PIN:          $DEMO_USER_PIN
-  unplug / plug the key: scripts/demo-key.sh unplug .demo   |   scripts/demo-key.sh plug .demo
+  印章工具 / seal tool:       http://127.0.0.1:$port/
+  在线延期 / renewal portal:  http://127.0.0.2:18080/   (demo; PIN below)
+  demo key PIN:              $DEMO_USER_PIN
+  unplug / plug the key:     scripts/demo-key.sh unplug .demo   |   scripts/demo-key.sh plug .demo
 
 MSG
-exec "$build/daemon/app/sealbridged" --config "$demo/config.json"
+"$build/daemon/app/sealbridged" --config "$demo/config.json"
