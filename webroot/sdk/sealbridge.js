@@ -34,7 +34,9 @@
  *   probe()                        -> {reachable, reason, message_zh, message_en}; reason is
  *                                     'OK', 'ORIGIN_NOT_ALLOWED', 'BROWSER_BLOCKED' or
  *                                     'DAEMON_UNREACHABLE'
- *   on(event, fn) / off(event, fn) events: 'token.inserted', 'token.removed' ({token}) and
+ *   on(event, fn) / off(event, fn) events: 'token.inserted', 'token.removed' ({token}),
+ *                                     'seal.changed' ({token, seal, es_id, replaced}),
+ *                                     'cert.changed' ({token, certificate, replaced}) and
  *                                     'connection' ({state: 'open'|'reconnecting'|'closed',
  *                                     transport, error?})
  *   close()
