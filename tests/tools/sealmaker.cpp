@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
+#include "tests/tools/key_import.hpp"
 #include "tests/tools/maker_ca.hpp"
 #include "tests/tools/seal_issue.hpp"
 #include "tests/tools/token_store.hpp"
@@ -29,6 +31,10 @@ constexpr const char* kUsage = R"(Usage:
   sb-sealmaker store --module SO --token-label L --pin P [--application "SealBridge Seal"]
                      --label ES_ID [--private] FILE
       Writes FILE as one CKO_DATA object on the token (a single C_CreateObject).
+  sb-sealmaker import-key --module SO --token-label L --pin P --key KEY.pem
+                          --cert CERT --id HEX --label TEXT
+      Puts an SM2 key and its certificate (DER or PEM) on the token the way the test module
+      (libsbtest-pkcs11.so) takes SM2 keys: CKK_VENDOR_SM2 0x80000101 with the private scalar.
 )";
 
 struct usage_error : std::runtime_error {
@@ -142,6 +148,27 @@ int store_command(int argc, char** argv) {
   return 0;
 }
 
+int import_key_command(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {"module", "token-label", "pin", "key", "cert", "id", "label"});
+  if (!a.positional.empty()) throw usage_error("unexpected argument " + a.positional.front());
+  import_request r;
+  r.module = a.required("module");
+  r.token_label = a.required("token-label");
+  r.pin = secret(a.required("pin"));
+  r.key = a.required("key");
+  r.cert = a.required("cert");
+  try {
+    r.id = from_hex(a.required("id"));
+  } catch (const error&) {
+    throw usage_error("--id must be hex digits");
+  }
+  if (r.id.empty()) throw usage_error("missing --id");
+  r.label = a.required("label");
+  import_sm2_key(r);
+  std::cout << "imported SM2 key and certificate as '" << r.label << "'\n";
+  return 0;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) throw usage_error("no command");
   std::string command = argv[1];
@@ -152,6 +179,7 @@ int run(int argc, char** argv) {
   if (command == "init-maker") return init_maker_command(argc, argv);
   if (command == "issue") return issue_command(argc, argv);
   if (command == "store") return store_command(argc, argv);
+  if (command == "import-key") return import_key_command(argc, argv);
   throw usage_error("unknown command " + command);
 }
 

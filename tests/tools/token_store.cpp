@@ -8,7 +8,6 @@
 #include "pkcs11/session.hpp"
 
 namespace sealbridge::tools {
-namespace {
 
 CK_SLOT_ID slot_with_label(const pkcs11::module& m, const std::string& label) {
   std::optional<CK_SLOT_ID> found;
@@ -20,8 +19,6 @@ CK_SLOT_ID slot_with_label(const pkcs11::module& m, const std::string& label) {
   if (!found) throw std::runtime_error("no token labelled '" + label + "'");
   return *found;
 }
-
-}  // namespace
 
 unsigned long store_seal(const store_request& request, byte_view seal_der) {
   auto m = pkcs11::module::load(request.module);

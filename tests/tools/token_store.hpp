@@ -5,8 +5,13 @@
 
 #include "core/bytes.hpp"
 #include "core/secret.hpp"
+#include "pkcs11/module.hpp"
 
 namespace sealbridge::tools {
+
+// The slot of the one present token with this label; throws std::runtime_error when there is
+// none or more than one.
+CK_SLOT_ID slot_with_label(const pkcs11::module& m, const std::string& label);
 
 struct store_request {
   std::filesystem::path module;
