@@ -29,7 +29,7 @@ cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target sealbridged 
 
 demo="$repo/.demo"
 if [ "$fresh" = 1 ]; then rm -rf "$demo"; fi
-SEALBRIDGE_SEALMAKER="$build/tests/tools/sb-sealmaker" "$repo/scripts/make-demo-key.sh" "$demo"
+SEALBRIDGE_SEALMAKER="$build/tests/tools/sb-sealmaker" "$repo/scripts/make-demo-key.sh" "$demo" --sm2
 set -a
 # shellcheck disable=SC1091
 . "$demo/demo.env"

@@ -4,9 +4,12 @@
 # encryption certificate, both issued by a throwaway demo CA; and, when the demo seal maker
 # (sb-sealmaker, built from tests/tools) is available, two GB/T 38540 seals bound to the
 # signing certificate: the company seal (公章, valid a year) and the legal representative's
-# seal (法人章, expiring with the signing certificate).
+# seal (法人章, expiring with the signing certificate). With --sm2 (and the seal maker), the key
+# also gets an SM2 signing certificate (CKA_ID 03, "SM2签名证书") whose key lives on the key
+# through the test module's vendor SM2 objects, as on real Chinese UKeys; the seals stay bound
+# to certificate 01.
 #
-#   make-demo-key.sh DIR [--expiring-days N] [--second-key] [--force]
+#   make-demo-key.sh DIR [--expiring-days N] [--second-key] [--sm2] [--force]
 #
 # DIR/softhsm2.conf, DIR/tokens/   the SoftHSM2 store (export SOFTHSM2_CONF to use it)
 # DIR/ca/                          demo CA (ca.pem, ca.key) and openssl ca database
@@ -22,14 +25,16 @@
 #
 # The seal maker is $SEALBRIDGE_SEALMAKER, else sb-sealmaker on PATH; without one the key gets
 # no seals. A daemon must trust DEMO_SEAL_MAKER_ROOT ("trusted_seal_makers") to accept them.
+# The SM2 key is written through the test module: $SEALBRIDGE_TESTMODULE, else
+# libsbtest-pkcs11.so in the build tree the seal maker comes from.
 #
 # Re-running is a no-op unless --force (start over) or --second-key (add a second token, for
-# the "more than one key plugged in" case) is given. Tokens must exist before a process
+# the "more than one key plugged in" case) or --sm2 (add the SM2 certificate) is given. Tokens must exist before a process
 # loads SoftHSM: it does not see tokens created by another process afterwards.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 DIR [--expiring-days N] [--second-key] [--force]" >&2
+  echo "usage: $0 DIR [--expiring-days N] [--second-key] [--sm2] [--force]" >&2
   exit 2
 }
 
@@ -37,11 +42,13 @@ dir=""
 expiring_days=20
 expiring_given=0
 second_key=0
+sm2=0
 force=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --expiring-days) [ $# -ge 2 ] || usage; expiring_days="$2"; expiring_given=1; shift 2 ;;
     --second-key) second_key=1; shift ;;
+    --sm2) sm2=1; shift ;;
     --force) force=1; shift ;;
     -h|--help) usage ;;
     -*) usage ;;
@@ -161,6 +168,7 @@ issue() {
   local base="$dir/certs/$name"
   case "$alg" in
     ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$base.key" 2>/dev/null ;;
+    sm2) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2 -out "$base.key" 2>/dev/null ;;
     rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$base.key" 2>/dev/null ;;
   esac
   openssl req -new -utf8 -config "$dir/ca/ca.cnf" -key "$base.key" -subj "$subject" -out "$base.csr"
@@ -256,8 +264,38 @@ make_seals() {
   echo "seals on '$label': 公章 $company_es_id, 法人章 $legal_es_id" >&2
 }
 
+sm2_cert_id=03
+sm2_cert_label="SM2签名证书"
+
+# make_sm2 TOKEN_LABEL: the demo CA (EC P-256, so the certificate is signed with ECDSA) issues
+# an SM2 signing certificate; the key goes onto the token as the test module's vendor SM2 key,
+# which SoftHSM alone cannot hold, so it is written through that module.
+make_sm2() {
+  local label="$1"
+  [ -f "$dir/certs/sm2sign.imported" ] && return 0
+  if [ -z "$sealmaker" ] || [ ! -x "$sealmaker" ]; then
+    echo "no sb-sealmaker (set SEALBRIDGE_SEALMAKER): the key gets no SM2 certificate" >&2
+    return 0
+  fi
+  local module="${SEALBRIDGE_TESTMODULE:-$(dirname "$sealmaker")/../testmodule/libsbtest-pkcs11.so}"
+  [ -r "$module" ] || { echo "no test module at $module (set SEALBRIDGE_TESTMODULE)" >&2; return 1; }
+  issue sm2sign sm2 "/C=CN/O=示例科技有限公司/CN=张三" v3_sign "$(asn1_time '-1 days')" \
+    "$(asn1_time '+365 days')" || return 1
+  env -u SEALBRIDGE_TESTMODULE_PIN_TRIES -u SEALBRIDGE_TESTMODULE_PIN_LEN \
+    SEALBRIDGE_TESTMODULE_TARGET="${SEALBRIDGE_TESTMODULE_TARGET:-$softhsm_lib}" \
+    SEALBRIDGE_TESTMODULE_CONTROL="$dir/control" \
+    "$sealmaker" import-key --module "$module" --token-label "$label" --pin "$user_pin" \
+    --key "$dir/certs/sm2sign.key" --cert "$dir/certs/sm2sign.der" --id "$sm2_cert_id" \
+    --label "$sm2_cert_label" >/dev/null || return 1
+  : >"$dir/certs/sm2sign.imported"
+  echo "SM2 certificate on '$label': $sm2_cert_id $sm2_cert_label" >&2
+}
+
 make_ca
 serial="$(make_token "$token_label" "张三" "")"
+if [ "$sm2" = 1 ] || grep -q '^DEMO_SM2_CERT=' "$dir/demo.env" 2>/dev/null; then
+  make_sm2 "$token_label"
+fi
 second_serial=""
 if [ "$second_key" = 1 ] || grep -q '^DEMO_SECOND_SERIAL=' "$dir/demo.env" 2>/dev/null; then
   second_serial="$(make_token "$second_label" "李四" "second-")"
@@ -279,6 +317,11 @@ fi
     echo "DEMO_COMPANY_SEAL='$dir/seals/company.esl'"
     echo "DEMO_LEGAL_SEAL_ES_ID='$legal_es_id'"
     echo "DEMO_LEGAL_SEAL='$dir/seals/legal.esl'"
+  fi
+  if [ -f "$dir/certs/sm2sign.imported" ]; then
+    echo "DEMO_SM2_CERT='$dir/certs/sm2sign.pem'"
+    echo "DEMO_SM2_CERT_ID='$sm2_cert_id'"
+    echo "DEMO_SM2_CERT_LABEL='$sm2_cert_label'"
   fi
   if [ -n "$second_serial" ]; then
     echo "DEMO_SECOND_LABEL='$second_label'"
