@@ -83,13 +83,15 @@ function runScript(script, args) {
 // A temp dir holding demo tokens and the daemons started on them. The caller registers
 // cleanup() with after()/t.after(); the exit hook above catches what an aborted run leaves.
 export class Fixture {
-  static create({ secondKey = false, expiringDays } = {}) {
+  // keyArgs: further make-demo-key.sh flags (e.g. ['--sm2']).
+  static create({ secondKey = false, expiringDays, keyArgs = [] } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbint-'));
     tempDirs.add(dir);
     const fixture = new Fixture(dir);
     const args = [fixture.keyDir];
     if (secondKey) args.push('--second-key');
     if (expiringDays !== undefined) args.push('--expiring-days', String(expiringDays));
+    args.push(...keyArgs);
     try {
       runScript('make-demo-key.sh', args);
     } catch (e) {
