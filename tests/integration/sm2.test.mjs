@@ -58,12 +58,28 @@ describe('SM2 signing certificate on the demo key', { skip: !sealmaker && 'SEALB
     assert.match(text, /Digital Signature, Non Repudiation/);
   });
 
-  test("the certificate's public key is the imported key's", async () => {
+  // The last 65 bytes of an SM2 SubjectPublicKeyInfo are the uncompressed point 04||x||y.
+  const pointOf = (pem) => {
+    const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    return der.subarray(der.length - 65).toString('hex');
+  };
+
+  test("the certificate's public key is the key's, in the file and on the token", async () => {
     const { cert } = await sm2Certificate();
     const fromCert = openssl(['x509', '-inform', 'DER', '-noout', '-pubkey'], Buffer.from(cert.der, 'base64'));
     const fromKey = openssl(['pkey', '-in', file('sm2sign.key'), '-pubout']);
     assert.match(fromCert, /BEGIN PUBLIC KEY/);
     assert.equal(fromCert, fromKey);
+    // The public key object the test module derived from the imported scalar, read through it.
+    const r = spawnSync(sealmaker, ['public-key', '--module', process.env.SEALBRIDGE_TESTMODULE,
+      '--token-label', fx.demo.DEMO_LABEL, '--id', '03'], {
+      encoding: 'utf8',
+      timeout: 20000,
+      env: { ...process.env, SOFTHSM2_CONF: fx.demo.SOFTHSM2_CONF },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(pointOf(fromCert), /^04[0-9a-f]{128}$/);
+    assert.equal(r.stdout.trim(), pointOf(fromCert));
   });
 
   test('the seals stay bound to the signing certificate 01', async () => {

@@ -110,15 +110,14 @@ void import_sm2_key(const import_request& request) {
   CK_OBJECT_CLASS key_class = CKO_PRIVATE_KEY;
   CK_KEY_TYPE key_type = testmodule::ckk_vendor_sm2;
   sm2_scalar scalar(key.get());
-  std::array key_tmpl{
-      CK_ATTRIBUTE{CKA_CLASS, &key_class, sizeof key_class},
-      CK_ATTRIBUTE{CKA_KEY_TYPE, &key_type, sizeof key_type},
-      CK_ATTRIBUTE{CKA_TOKEN, &yes, sizeof yes},
-      CK_ATTRIBUTE{CKA_PRIVATE, &yes, sizeof yes},
-      CK_ATTRIBUTE{CKA_SIGN, &yes, sizeof yes},
-      CK_ATTRIBUTE{CKA_ID, id.data(), id_len},
-      CK_ATTRIBUTE{CKA_LABEL, label.data(), label_len},
-      CK_ATTRIBUTE{CKA_VALUE, scalar.data(), static_cast<CK_ULONG>(scalar.size())}};
+  std::array key_tmpl{CK_ATTRIBUTE{CKA_CLASS, &key_class, sizeof key_class},
+                      CK_ATTRIBUTE{CKA_KEY_TYPE, &key_type, sizeof key_type},
+                      CK_ATTRIBUTE{CKA_TOKEN, &yes, sizeof yes},
+                      CK_ATTRIBUTE{CKA_PRIVATE, &yes, sizeof yes},
+                      CK_ATTRIBUTE{CKA_SIGN, &yes, sizeof yes},
+                      CK_ATTRIBUTE{CKA_ID, id.data(), id_len},
+                      CK_ATTRIBUTE{CKA_LABEL, label.data(), label_len},
+                      CK_ATTRIBUTE{CKA_VALUE, scalar.data(), static_cast<CK_ULONG>(scalar.size())}};
   const auto key_handle = session.create_object(key_tmpl);
 
   try {

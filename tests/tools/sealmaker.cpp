@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
 #include "tests/tools/key_import.hpp"
+#include "tests/tools/key_read.hpp"
 #include "tests/tools/maker_ca.hpp"
 #include "tests/tools/seal_issue.hpp"
 #include "tests/tools/token_store.hpp"
@@ -35,6 +36,8 @@ constexpr const char* kUsage = R"(Usage:
                           --cert CERT --id HEX --label TEXT
       Puts an SM2 key and its certificate (DER or PEM) on the token the way the test module
       (libsbtest-pkcs11.so) takes SM2 keys: CKK_VENDOR_SM2 0x80000101 with the private scalar.
+  sb-sealmaker public-key --module SO --token-label L --id HEX
+      Prints the public point (hex 04||x||y) of the EC or SM2 public key object with CKA_ID HEX.
 )";
 
 struct usage_error : std::runtime_error {
@@ -148,6 +151,15 @@ int store_command(int argc, char** argv) {
   return 0;
 }
 
+bytes id_option(const arguments& a) {
+  try {
+    auto id = from_hex(a.required("id"));
+    if (!id.empty()) return id;
+  } catch (const error&) {
+  }
+  throw usage_error("--id must be hex digits");
+}
+
 int import_key_command(int argc, char** argv) {
   auto a = parse(argc, argv, 2, {"module", "token-label", "pin", "key", "cert", "id", "label"});
   if (!a.positional.empty()) throw usage_error("unexpected argument " + a.positional.front());
@@ -157,15 +169,18 @@ int import_key_command(int argc, char** argv) {
   r.pin = secret(a.required("pin"));
   r.key = a.required("key");
   r.cert = a.required("cert");
-  try {
-    r.id = from_hex(a.required("id"));
-  } catch (const error&) {
-    throw usage_error("--id must be hex digits");
-  }
-  if (r.id.empty()) throw usage_error("missing --id");
+  r.id = id_option(a);
   r.label = a.required("label");
   import_sm2_key(r);
   std::cout << "imported SM2 key and certificate as '" << r.label << "'\n";
+  return 0;
+}
+
+int public_key_command(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {"module", "token-label", "id"});
+  if (!a.positional.empty()) throw usage_error("unexpected argument " + a.positional.front());
+  auto point = token_public_point(a.required("module"), a.required("token-label"), id_option(a));
+  std::cout << to_hex(point) << "\n";
   return 0;
 }
 
@@ -180,6 +195,7 @@ int run(int argc, char** argv) {
   if (command == "issue") return issue_command(argc, argv);
   if (command == "store") return store_command(argc, argv);
   if (command == "import-key") return import_key_command(argc, argv);
+  if (command == "public-key") return public_key_command(argc, argv);
   throw usage_error("unknown command " + command);
 }
 
