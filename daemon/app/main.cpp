@@ -109,7 +109,6 @@ int serve(const config& cfg) {
   service::cert_journal cert_journal(cfg.state_dir / "cert-journal");
   service::token_registry tokens(cfg.modules, kPollInterval);
   api::event_hub events;
-  api::dispatcher table(kApiThreads);
 
   net::server_options options;
   options.addresses = cfg.addresses;
@@ -118,19 +117,24 @@ int serve(const config& cfg) {
   options.webroot = cfg.webroot;
   options.tls_certificate = cfg.state_dir / "tls" / "localhost.pem";
   options.tls_private_key = cfg.state_dir / "tls" / "localhost.key";
-  net::server server(options, table);
-  server.start();
 
+  // Declared before the method table: the table's pool finishes queued requests when it is
+  // destroyed, and those requests still use the services.
   std::error_code ec;
   api::services services{tokens, events,
-                         api::daemon_facts{SEALBRIDGE_VERSION, cfg.addresses, server.port(),
+                         api::daemon_facts{SEALBRIDGE_VERSION, cfg.addresses, 0,
                                            std::filesystem::exists(options.tls_certificate, ec)},
                          seal_policy, journal, cert_journal};
+  api::dispatcher table(kApiThreads);
   api::add_system_methods(table, services);
   api::add_token_methods(table, services);
   api::add_event_methods(table, services);
   api::add_seal_methods(table, services);
   api::add_cert_methods(table, services);
+
+  net::server server(options, table);
+  server.start();
+  services.facts.port = server.port();
   tokens.start(api::token_event_publisher(services));
 
   write_runtime_file(cfg.state_dir, server.port(), cfg.addresses);
