@@ -50,7 +50,9 @@ module::module(private_tag, std::filesystem::path path) :path_(std::move(path)) 
 
 void module::open() {
   // RTLD_LOCAL: two vendors' drivers often bundle the same crypto library in different versions.
-  handle_ = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: drivers are finalized but never unmapped. Vendor drivers (and SoftHSM with
+  // OpenSSL 3) register exit-time cleanups that crash when their code is gone by then.
+  handle_ = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle_ == nullptr) {
     const char* why = dlerror();
     throw error(errc::module_load_failed, std::string("dlopen: ") + (why ? why : "unknown"));

@@ -18,7 +18,8 @@ bool target::load() {
   if (api_ != nullptr) return true;
   const char* env = std::getenv("SEALBRIDGE_TESTMODULE_TARGET");
   const char* path = (env != nullptr && *env != '\0') ? env : default_target;
-  if (handle_ == nullptr) handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  // Never unmapped, like the daemon's drivers: SoftHSM's exit-time cleanups need its code.
+  if (handle_ == nullptr) handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle_ == nullptr) {
     const char* e = dlerror();
     why_ = e ? e : path;
