@@ -69,4 +69,25 @@ describe('command line', () => {
     assert.ok(first.alive());
     assert.equal((await first.call('system.info')).listen.port, first.port);
   });
+
+  test('inspect FILE prints the seal JSON, exit 3 when it does not verify, 1 for non-seals', () => {
+    const shared = path.resolve(process.env.SEALBRIDGE_SOURCE_DIR ?? '..', '..', 'shared', 'samples');
+    const v4 = probe.runOnce(['inspect', path.join(shared, 'ofdrw_UserV4.esl')]);
+    assert.equal(v4.status, 3, v4.stderr);  // its certificates expired long ago
+    const seal = JSON.parse(v4.stdout);
+    assert.equal(seal.format, 'GB/T 38540');
+    assert.equal(seal.header_version, 4);
+    assert.equal(seal.verification.maker_signature, 'valid');
+    assert.ok(seal.verification.errors.includes('SEAL_EXPIRED'));
+    const v1 = JSON.parse(probe.runOnce(['inspect', path.join(shared, 'ofdrw_UserV1.esl')]).stdout);
+    assert.equal(v1.format, 'GM/T 0031');
+    const forged = JSON.parse(probe.runOnce(['inspect', path.join(shared, 'ofdrw_SESealData.DER')]).stdout);
+    assert.equal(forged.verification.maker_signature, 'invalid');
+    const garbage = path.join(fx.dir, 'not-a-seal.bin');
+    fs.writeFileSync(garbage, 'not a seal');
+    const bad = probe.runOnce(['inspect', garbage]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /SEAL_INVALID/);
+    assert.notEqual(probe.runOnce(['inspect']).status, 0);
+  });
 });
