@@ -88,4 +88,4 @@ if [ "$node_modules" = 1 ]; then
   fi
 fi
 
-echo "done. Build: cmake -S . -B build -G Ninja && cmake --build build && ctest --test-dir build"
+echo "dependencies ready"
