@@ -1,5 +1,7 @@
 #include "api/dispatcher.hpp"
 
+#include <openssl/crypto.h>
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +11,31 @@
 namespace sealbridge::api {
 
 using nlohmann::json;
+
+namespace {
+
+// PINs arrive as plain JSON text; wipe every copy we hold once the request is answered, so
+// they do not linger in freed heap memory.
+void wipe(std::string& text) {
+  if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+}
+
+void wipe_pins(json& message) {
+  auto visit = [](json& request) {
+    if (!request.is_object()) return;
+    auto params = request.find("params");
+    if (params == request.end() || !params->is_object()) return;
+    if (auto pin = params->find("pin"); pin != params->end() && pin->is_string())
+      wipe(pin->get_ref<std::string&>());
+  };
+  if (message.is_array()) {
+    for (auto& item : message) visit(item);
+  } else {
+    visit(message);
+  }
+}
+
+}  // namespace
 
 dispatcher::dispatcher(unsigned threads) : pool_("api", threads) {}
 dispatcher::~dispatcher() = default;
@@ -22,8 +49,10 @@ std::vector<std::string> dispatcher::method_names() const {
 }
 
 void dispatcher::handle(const call_context& context, std::string body, reply_callback done) {
-  pool_.post([this, context, body = std::move(body), done = std::move(done)] {
-    done(process(context, body));
+  pool_.post([this, context, body = std::move(body), done = std::move(done)]() mutable {
+    auto reply = process(context, body);
+    wipe(body);
+    done(std::move(reply));
   });
 }
 
@@ -33,17 +62,21 @@ std::string dispatcher::process(const call_context& context, const std::string& 
     return error_reply(nullptr, error(errc::bad_request, "the body is not valid JSON"), kParseErrorCode)
         .dump();
   }
+  std::string reply;
   if (message.is_array()) {
     if (message.empty()) return error_reply(nullptr, error(errc::bad_request, "empty batch")).dump();
     json replies = json::array();
     for (const auto& item : message) {
-      json reply = process_one(context, item);
-      if (!reply.is_null()) replies.push_back(std::move(reply));
+      json one = process_one(context, item);
+      if (!one.is_null()) replies.push_back(std::move(one));
     }
-    return replies.empty() ? std::string{} : replies.dump();
+    if (!replies.empty()) reply = replies.dump();
+  } else {
+    json one = process_one(context, message);
+    if (!one.is_null()) reply = one.dump();
   }
-  json reply = process_one(context, message);
-  return reply.is_null() ? std::string{} : reply.dump();
+  wipe_pins(message);
+  return reply;
 }
 
 json dispatcher::process_one(const call_context& context, const json& message) const {
