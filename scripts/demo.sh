@@ -35,6 +35,10 @@ set -a
 . "$demo/demo.env"
 set +a
 
+# Quotes inside ${var:+...} are not kept in a here-document, so the JSON value is built first.
+trusted_makers=""
+if [ -n "${DEMO_SEAL_MAKER_ROOT:-}" ]; then trusted_makers="\"$DEMO_SEAL_MAKER_ROOT\""; fi
+
 cat >"$demo/config.json" <<JSON
 {
   "listen": "127.0.0.1:$port",
@@ -42,7 +46,7 @@ cat >"$demo/config.json" <<JSON
   "state_dir": "$demo/state",
   "webroot": "$repo/webroot",
   "log_level": "info",
-  "trusted_seal_makers": [${DEMO_SEAL_MAKER_ROOT:+"$DEMO_SEAL_MAKER_ROOT"}],
+  "trusted_seal_makers": [$trusted_makers],
   "modules": [
     {"path": "$build/tests/testmodule/libsbtest-pkcs11.so", "name": "演示UKey驱动 (SoftHSM2)"}
   ]
@@ -52,6 +56,8 @@ JSON
 # The demo renewal portal (在线延期) plays the provincial renewal site: another loopback origin,
 # allowed above, that hands out renewed seals from the demo seal maker.
 renewal_pid=""
+renewal_query=""
+[ "$port" = 16116 ] || renewal_query="?port=$port"
 if command -v node >/dev/null && [ -n "${DEMO_SEAL_MAKER_DIR:-}" ]; then
   node "$repo/tests/browser/lib/renewal-server.mjs" --demo-dir "$demo" --port 18080 \
     --daemon-port "$port" --sealmaker "$build/tests/tools/sb-sealmaker" >"$demo/renewal-portal.log" 2>&1 &
@@ -64,7 +70,7 @@ cat <<MSG
   SealBridge demo
   ---------------
   印章工具 / seal tool:       http://127.0.0.1:$port/
-  在线延期 / renewal portal:  http://127.0.0.2:18080/   (demo; PIN below)
+  在线延期 / renewal portal:  http://127.0.0.2:18080/$renewal_query   (demo; PIN below)
   demo key PIN:              $DEMO_USER_PIN
   unplug / plug the key:     scripts/demo-key.sh unplug .demo   |   scripts/demo-key.sh plug .demo
 
