@@ -99,6 +99,8 @@ fi
 
 # openssl ca understands YYMMDDHHMMSSZ; backdating not_before mimics a certificate that has
 # been in use for a while, and not_after = now + N days is what "expiring in N days" means.
+# End dates get half a day on top, so "expires in N days" reads N (not N-1 a second after it
+# was made) and stays the same for the length of a demo or a test run.
 asn1_time() { date -u -d "$1" +%y%m%d%H%M%SZ; }
 
 make_ca() {
@@ -213,8 +215,8 @@ make_token() {
 
   local past now_plus_2y soon
   past="$(asn1_time '-335 days')"
-  soon="$(asn1_time "+$expiring_days days")"
-  now_plus_2y="$(asn1_time '+730 days')"
+  soon="$(asn1_time "+$expiring_days days 12 hours")"
+  now_plus_2y="$(asn1_time '+730 days 12 hours')"
   issue "${prefix}sign" ec "/C=CN/O=示例科技有限公司/CN=$cn" v3_sign "$past" "$soon"
   issue "${prefix}enc" rsa "/C=CN/O=示例科技有限公司/OU=加密/CN=$cn" v3_enc "$(asn1_time '-30 days')" \
     "$now_plus_2y"
@@ -256,9 +258,9 @@ make_seals() {
   fi
   mkdir -p "$dir/seals"
   issue_seal "$dir/seals/company.esl" "$company_es_id" "示例科技有限公司" 1 \
-    "$(iso_time '-30 days')" "$(iso_time '+365 days')" || return 1
+    "$(iso_time '-30 days')" "$(iso_time '+365 days 12 hours')" || return 1
   issue_seal "$dir/seals/legal.esl" "$legal_es_id" "张三" 2 \
-    "$(iso_time '-345 days')" "$(iso_time "+$expiring_days days")" || return 1
+    "$(iso_time '-345 days')" "$(iso_time "+$expiring_days days 12 hours")" || return 1
   store_seal "$label" "$company_es_id" "$dir/seals/company.esl" || return 1
   store_seal "$label" "$legal_es_id" "$dir/seals/legal.esl" || return 1
   echo "seals on '$label': 公章 $company_es_id, 法人章 $legal_es_id" >&2
@@ -280,7 +282,7 @@ make_sm2() {
   local module="${SEALBRIDGE_TESTMODULE:-$(dirname "$sealmaker")/../testmodule/libsbtest-pkcs11.so}"
   [ -r "$module" ] || { echo "no test module at $module (set SEALBRIDGE_TESTMODULE)" >&2; return 1; }
   issue sm2sign sm2 "/C=CN/O=示例科技有限公司/CN=张三" v3_sign "$(asn1_time '-1 days')" \
-    "$(asn1_time '+365 days')" || return 1
+    "$(asn1_time '+365 days 12 hours')" || return 1
   env -u SEALBRIDGE_TESTMODULE_PIN_TRIES -u SEALBRIDGE_TESTMODULE_PIN_LEN \
     SEALBRIDGE_TESTMODULE_TARGET="${SEALBRIDGE_TESTMODULE_TARGET:-$softhsm_lib}" \
     SEALBRIDGE_TESTMODULE_CONTROL="$dir/control" \
