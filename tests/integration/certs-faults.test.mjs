@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Fixture, openssl, waitFor } from './lib/daemon.mjs';
+import { derBase64, issueCertificate } from './lib/certs.mjs';
+import { Fixture, waitFor } from './lib/daemon.mjs';
 import { ModuleControl, STEPS } from './lib/seals.mjs';
 
 const SUBJECT = { C: 'CN', O: '示例科技有限公司', CN: '张三' };
@@ -20,8 +21,6 @@ describe('kill -9 in the middle of a certificate write', () => {
   let pin;
   let control;
   let work;
-  let n = 0;
-  const file = (name) => path.join(work, `${n++}-${name}`);
 
   before(async () => {
     fx = Fixture.create();
@@ -35,17 +34,7 @@ describe('kill -9 in the middle of a certificate write', () => {
   });
   after(() => fx?.cleanup());
 
-  // The demo CA issues a certificate for a request; returned as base64 DER.
-  function issue(csrPem) {
-    const caDir = path.dirname(fx.demo.DEMO_CA);
-    const csr = file('req.pem');
-    fs.writeFileSync(csr, csrPem);
-    const der = file('cert.der');
-    openssl(['x509', '-req', '-in', csr, '-CA', fx.demo.DEMO_CA, '-CAkey', path.join(caDir, 'ca.key'),
-      '-set_serial', `0x${Date.now().toString(16)}${n}`, '-days', '365',
-      '-extfile', path.join(caDir, 'ca.cnf'), '-extensions', 'v3_sign', '-outform', 'DER', '-out', der]);
-    return fs.readFileSync(der).toString('base64');
-  }
+  const issue = (csrPem) => derBase64(issueCertificate(fx, csrPem, work));
 
   const pending = () => {
     try {

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import smCrypto from 'sm-crypto';
 
+import { derBase64, issueCertificate } from './lib/certs.mjs';
 import { Fixture, errorCode, openssl } from './lib/daemon.mjs';
 
 const SUBJECT = { C: 'CN', O: '示例科技有限公司', OU: '续期', CN: '张三' };
@@ -46,24 +47,7 @@ describe('certificate renewal', () => {
   });
   after(() => fx?.cleanup());
 
-  const caDir = () => path.dirname(fx.demo.DEMO_CA);
-
-  // The demo CA issues a signing certificate for a request (PEM text in, PEM path out).
-  function issue(csrPem) {
-    const csr = file('req.pem');
-    fs.writeFileSync(csr, csrPem);
-    const out = file('cert.pem');
-    openssl(['x509', '-req', '-in', csr, '-CA', fx.demo.DEMO_CA, '-CAkey', path.join(caDir(), 'ca.key'),
-      '-set_serial', `0x${Date.now().toString(16)}${n}`, '-days', '365',
-      '-extfile', path.join(caDir(), 'ca.cnf'), '-extensions', 'v3_sign', '-out', out]);
-    return out;
-  }
-
-  function derBase64(certPem) {
-    const out = file('cert.der');
-    openssl(['x509', '-in', certPem, '-outform', 'DER', '-out', out]);
-    return fs.readFileSync(out).toString('base64');
-  }
+  const issue = (csrPem) => issueCertificate(fx, csrPem, work);
 
   function objectIds() {
     const r = run('pkcs11-tool', ['--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label',
