@@ -1,6 +1,12 @@
 #include "pkcs11/module.hpp"
 
+#ifdef _WIN32
+#include <windows.h>
+
+#include "core/win32_text.hpp"
+#else
 #include <dlfcn.h>
+#endif
 
 #include <cstring>
 #include <map>
@@ -9,6 +15,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "pkcs11/rv.hpp"
 
 namespace sealbridge::pkcs11 {
@@ -32,6 +39,72 @@ registry& modules() {
   return r;
 }
 
+// A path for a message: the administrator's locale's bytes on POSIX, UTF-16 on Windows.
+std::string path_text(const std::filesystem::path& path) {
+#ifdef _WIN32
+  return utf8_from_wide(path.native());
+#else
+  return to_utf8_lenient(path.string());
+#endif
+}
+
+// The few calls that differ between dlopen and LoadLibrary. Errors throw module_load_failed
+// with the system's reason.
+#ifdef _WIN32
+void* open_library(const std::filesystem::path& path) {
+  // Only an absolute path: a bare name would be searched for in the current directory and
+  // PATH, where anyone could plant a DLL of that name.
+  if (!path.is_absolute())
+    throw error(errc::module_load_failed,
+                "LoadLibrary: the module must be named by its full path: " + path_text(path));
+  // The driver's own directory first for the DLLs it depends on, then System32.
+  HMODULE library = LoadLibraryExW(
+      path.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+  if (library == nullptr)
+    throw error(errc::module_load_failed,
+                "LoadLibrary: " + path_text(path) + ": " + win32_error_text(GetLastError()));
+  // Pinned, like RTLD_NODELETE below: drivers are finalized but never unmapped.
+  HMODULE pinned = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                     reinterpret_cast<LPCWSTR>(library), &pinned);
+  return library;
+}
+
+void* find_symbol(void* library, const char* name) {
+  // FARPROC to void*: the memcpy in open() converts back to the function pointer type.
+  FARPROC symbol = GetProcAddress(static_cast<HMODULE>(library), name);
+  void* out = nullptr;
+  static_assert(sizeof out == sizeof symbol);
+  std::memcpy(&out, &symbol, sizeof out);
+  return out;
+}
+
+void close_library(void* library) {
+  FreeLibrary(static_cast<HMODULE>(library));
+}
+#else
+void* open_library(const std::filesystem::path& path) {
+  // RTLD_LOCAL: two vendors' drivers often bundle the same crypto library in different versions.
+  // RTLD_NODELETE: drivers are finalized but never unmapped. Vendor drivers (and SoftHSM with
+  // OpenSSL 3) register exit-time cleanups that crash when their code is gone by then.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    // The message quotes the path, whose bytes are the administrator's locale's.
+    throw error(errc::module_load_failed, "dlopen: " + to_utf8_lenient(why ? why : "unknown"));
+  }
+  return handle;
+}
+
+void* find_symbol(void* library, const char* name) {
+  return dlsym(library, name);
+}
+
+void close_library(void* library) {
+  dlclose(library);
+}
+#endif
+
 }  // namespace
 
 std::shared_ptr<module> module::load(const std::filesystem::path& path) {
@@ -49,19 +122,12 @@ std::shared_ptr<module> module::load(const std::filesystem::path& path) {
 module::module(private_tag, std::filesystem::path path) :path_(std::move(path)) {}
 
 void module::open() {
-  // RTLD_LOCAL: two vendors' drivers often bundle the same crypto library in different versions.
-  // RTLD_NODELETE: drivers are finalized but never unmapped. Vendor drivers (and SoftHSM with
-  // OpenSSL 3) register exit-time cleanups that crash when their code is gone by then.
-  handle_ = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  if (handle_ == nullptr) {
-    const char* why = dlerror();
-    throw error(errc::module_load_failed, std::string("dlopen: ") + (why ? why : "unknown"));
-  }
+  handle_ = open_library(path_);
   // POSIX guarantees a data pointer from dlsym can hold a function pointer; the memcpy keeps
   // the conversion free of casts the compiler would flag.
-  void* symbol = dlsym(handle_, "C_GetFunctionList");
+  void* symbol = find_symbol(handle_, "C_GetFunctionList");
   if (symbol == nullptr) {
-    throw error(errc::module_load_failed, path_.string() + " has no C_GetFunctionList");
+    throw error(errc::module_load_failed, path_text(path_) + " has no C_GetFunctionList");
   }
   CK_C_GetFunctionList get_function_list = nullptr;
   static_assert(sizeof get_function_list == sizeof symbol);
@@ -96,7 +162,7 @@ module::~module() {
   // the driver while this one is still finalizing it.
   std::lock_guard lock(r.mutex);
   if (api_ != nullptr && finalize_) api_->C_Finalize(nullptr);
-  if (handle_ != nullptr) dlclose(handle_);
+  if (handle_ != nullptr) close_library(handle_);
   auto it = r.modules.find(path_);
   // The entry may already belong to a newer load of the same path.
   if (it != r.modules.end() && it->second.expired()) r.modules.erase(it);

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/text.hpp"
 #include "pkcs11/session.hpp"
 
 namespace sealbridge::pkcs11 {
@@ -18,7 +19,8 @@ std::vector<certificate_object> find_certificates(const session& s) {
     certificate_object cert;
     cert.handle = h;
     cert.id = s.attribute(h, CKA_ID).value_or(std::vector<std::uint8_t>{});
-    cert.label = s.attribute_string(h, CKA_LABEL).value_or(std::string{});
+    cert.stored_label = s.attribute_string(h, CKA_LABEL).value_or(std::string{});
+    cert.label = to_utf8_lenient(cert.stored_label);
     cert.der = std::move(*der);
     out.push_back(std::move(cert));
   }
@@ -42,6 +44,17 @@ bool has_private_key(const session& s, std::span<const std::uint8_t> id) {
 
 bool has_key_pair(const session& s, std::span<const std::uint8_t> id) {
   return has_key_object(s, CKO_PRIVATE_KEY, id) || has_key_object(s, CKO_PUBLIC_KEY, id);
+}
+
+std::vector<std::vector<std::uint8_t>> private_key_ids(const session& s) {
+  CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+  const std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &cls, sizeof cls}};
+  std::vector<std::vector<std::uint8_t>> out;
+  for (const CK_OBJECT_HANDLE h : s.find(tmpl)) {
+    auto id = s.attribute(h, CKA_ID);
+    if (id && !id->empty()) out.push_back(std::move(*id));
+  }
+  return out;
 }
 
 }  // namespace sealbridge::pkcs11

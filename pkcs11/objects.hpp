@@ -14,7 +14,8 @@ class session;
 struct certificate_object {
   CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
   std::vector<std::uint8_t> id;   // CKA_ID, empty when absent
-  std::string label;              // CKA_LABEL, empty when absent
+  std::string label;              // CKA_LABEL as UTF-8 for display, empty when absent
+  std::string stored_label;       // CKA_LABEL as the key holds it, for objects written beside it
   std::vector<std::uint8_t> der;  // CKA_VALUE
 };
 
@@ -30,5 +31,9 @@ bool has_private_key(const session& s, std::span<const std::uint8_t> id);
 // Whether a key pair with this CKA_ID is on the key, as far as can be seen without a PIN:
 // its private key, or the public key that keys store beside it as a public object.
 bool has_key_pair(const session& s, std::span<const std::uint8_t> id);
+
+// The CKA_IDs of every private key visible in the session (after login: all of them). Keys
+// without a CKA_ID are left out: nothing pairs with them.
+std::vector<std::vector<std::uint8_t>> private_key_ids(const session& s);
 
 }  // namespace sealbridge::pkcs11

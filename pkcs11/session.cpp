@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "pkcs11/module.hpp"
 #include "pkcs11/object_search.hpp"
 #include "pkcs11/rv.hpp"
@@ -58,11 +59,24 @@ void session::login(CK_USER_TYPE user, const sealbridge::secret& pin) {
   logged_in_ = true;
 }
 
+void session::login_protected(CK_USER_TYPE user) {
+  const CK_RV rv = module_->api().C_Login(handle_, user, nullptr, 0);
+  if (rv == CKR_USER_ALREADY_LOGGED_IN) return;
+  check(rv, "C_Login");
+  logged_in_ = true;
+}
+
 void session::logout() {
   const CK_RV rv = module_->api().C_Logout(handle_);
   logged_in_ = false;
   if (rv == CKR_USER_NOT_LOGGED_IN) return;
   check(rv, "C_Logout");
+}
+
+bool session::user_logged_in() const {
+  CK_SESSION_INFO info{};
+  check(module_->api().C_GetSessionInfo(handle_, &info), "C_GetSessionInfo");
+  return info.state == CKS_RO_USER_FUNCTIONS || info.state == CKS_RW_USER_FUNCTIONS;
 }
 
 std::vector<CK_OBJECT_HANDLE> session::find(std::span<const CK_ATTRIBUTE> tmpl) const {
@@ -95,6 +109,13 @@ std::optional<std::string> session::attribute_string(CK_OBJECT_HANDLE obj,
   auto value = attribute(obj, type);
   if (!value) return std::nullopt;
   return std::string(value->begin(), value->end());
+}
+
+std::optional<std::string> session::attribute_text(CK_OBJECT_HANDLE obj,
+                                                   CK_ATTRIBUTE_TYPE type) const {
+  auto value = attribute(obj, type);
+  if (!value) return std::nullopt;
+  return to_utf8_lenient(byte_view(*value));
 }
 
 std::optional<CK_ULONG> session::attribute_ulong(CK_OBJECT_HANDLE obj,
@@ -130,6 +151,20 @@ void session::destroy_object(CK_OBJECT_HANDLE obj) {
   check(module_->api().C_DestroyObject(handle_, obj), "C_DestroyObject");
 }
 
+std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE> session::generate_key_pair(
+    const CK_MECHANISM& mech, std::span<CK_ATTRIBUTE> public_template,
+    std::span<CK_ATTRIBUTE> private_template) {
+  CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE private_key = CK_INVALID_HANDLE;
+  // The mechanism is only read by the driver; the C signature predates const.
+  check(module_->api().C_GenerateKeyPair(
+            handle_, const_cast<CK_MECHANISM*>(&mech), public_template.data(),
+            static_cast<CK_ULONG>(public_template.size()), private_template.data(),
+            static_cast<CK_ULONG>(private_template.size()), &public_key, &private_key),
+        "C_GenerateKeyPair");
+  return {public_key, private_key};
+}
+
 std::vector<std::uint8_t> session::sign(const CK_MECHANISM& mech, CK_OBJECT_HANDLE key,
                                         std::span<const std::uint8_t> data) {
   const auto& api = module_->api();
@@ -137,10 +172,11 @@ std::vector<std::uint8_t> session::sign(const CK_MECHANISM& mech, CK_OBJECT_HAND
   check(api.C_SignInit(handle_, const_cast<CK_MECHANISM*>(&mech), key), "C_SignInit");
   auto* input = const_cast<std::uint8_t*>(data.data());
   const auto input_len = static_cast<CK_ULONG>(data.size());
-  // A length query (null buffer) and CKR_BUFFER_TOO_SMALL both leave the operation active, so
-  // the loop may ask again; any other failure ends the operation inside the driver.
-  CK_ULONG len = 0;
-  check(api.C_Sign(handle_, input, input_len, nullptr, &len), "C_Sign");
+  // One call with room for any signature we make (RSA-4096 is 512 bytes) instead of a length
+  // query first: on a USB key every call is a round trip. CKR_BUFFER_TOO_SMALL leaves the
+  // operation active and says the length, so the loop asks again; any other failure ends the
+  // operation inside the driver.
+  CK_ULONG len = 512;
   std::vector<std::uint8_t> signature;
   for (;;) {
     signature.resize(len);

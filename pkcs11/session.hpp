@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/secret.hpp"
@@ -41,8 +42,14 @@ class session {
   // PIN errors surface as pin_incorrect / pin_locked / pin_length; tries_left is not set here
   // because only the token flags know it.
   void login(CK_USER_TYPE user, const sealbridge::secret& pin);
+  // For keys with a protected authentication path (CKF_PROTECTED_AUTHENTICATION_PATH): the
+  // PIN is entered on the device or the driver's own dialog, so C_Login gets none.
+  void login_protected(CK_USER_TYPE user);
   // CKR_USER_NOT_LOGGED_IN counts as success.
   void logout();
+  // Whether the user is logged in on the token, by this session or another of this process
+  // (C_GetSessionInfo): only then are private objects visible.
+  bool user_logged_in() const;
 
   std::vector<CK_OBJECT_HANDLE> find(std::span<const CK_ATTRIBUTE> tmpl) const;
 
@@ -50,13 +57,22 @@ class session {
   // driver reports its length as CK_UNAVAILABLE_INFORMATION. An empty value is not nullopt.
   std::optional<std::vector<std::uint8_t>> attribute(CK_OBJECT_HANDLE obj,
                                                      CK_ATTRIBUTE_TYPE type) const;
+  // The bytes as the key holds them (for writing a label back unchanged).
   std::optional<std::string> attribute_string(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type) const;
+  // Text for people: CK_UTF8CHAR by the standard, often GBK on Chinese keys; always valid
+  // UTF-8 here (core/text.hpp).
+  std::optional<std::string> attribute_text(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type) const;
   // These two throw pkcs11_error when the value has the wrong size for its type.
   std::optional<CK_ULONG> attribute_ulong(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type) const;
   std::optional<bool> attribute_bool(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type) const;
 
   CK_OBJECT_HANDLE create_object(std::span<CK_ATTRIBUTE> tmpl);
   void destroy_object(CK_OBJECT_HANDLE obj);
+
+  // C_GenerateKeyPair: {public key, private key}.
+  std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE> generate_key_pair(
+      const CK_MECHANISM& mech, std::span<CK_ATTRIBUTE> public_template,
+      std::span<CK_ATTRIBUTE> private_template);
 
   // C_SignInit + single-part C_Sign, asking the driver for the signature length first.
   std::vector<std::uint8_t> sign(const CK_MECHANISM& mech, CK_OBJECT_HANDLE key,

@@ -1,11 +1,14 @@
 #include "pkcs11/token_info.hpp"
 
+#include "core/text.hpp"
+
 namespace sealbridge::pkcs11 {
 namespace {
 
+// CK_UTF8CHAR by the standard, GBK on many Chinese keys: made UTF-8 here, once.
 template <std::size_t N>
 std::string field(const unsigned char (&data)[N]) {
-  return padded_field(data, N);
+  return to_utf8_lenient(padded_field(data, N));
 }
 
 std::string version_string(const CK_VERSION& v) {

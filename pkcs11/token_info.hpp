@@ -26,6 +26,8 @@ struct token_flags {
   bool write_protected = false;
 };
 
+// Text fields here and in library_info are valid UTF-8: blank padding removed, GBK and other
+// non-UTF-8 bytes decoded (core/text.hpp).
 struct token_info {
   CK_SLOT_ID slot = 0;
   std::string label;  // blank padding removed
@@ -41,7 +43,8 @@ struct token_info {
 library_info to_library_info(const CK_INFO& info);
 token_info to_token_info(CK_SLOT_ID slot, const CK_TOKEN_INFO& info);
 
-// PKCS#11 text fields are fixed-width, blank-padded and not NUL-terminated.
+// PKCS#11 text fields are fixed-width, blank-padded and not NUL-terminated. The bytes as the
+// token wrote them; to_token_info makes them UTF-8.
 std::string padded_field(const unsigned char* data, std::size_t size);
 
 }  // namespace sealbridge::pkcs11

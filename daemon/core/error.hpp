@@ -11,17 +11,17 @@ namespace sealbridge {
 // wrapper up to the JSON reply, where it becomes data.code. Never renumber or rename one:
 // portal pages branch on these strings.
 enum class errc {
-  bad_request,         // malformed JSON-RPC envelope or unreadable body
+  bad_request,  // malformed JSON-RPC envelope or unreadable body
   method_not_found,
   bad_params,
   payload_too_large,
   unsupported_media_type,
-  host_not_allowed,     // Host header is not a loopback name with our port (DNS rebinding)
+  host_not_allowed,  // Host header is not a loopback name with our port (DNS rebinding)
   origin_not_allowed,
-  not_found,            // HTTP path
+  not_found,  // HTTP path
   token_not_found,
   token_removed,
-  object_not_found,     // certificate / seal / key on the token
+  object_not_found,  // certificate / seal / key on the token
   module_load_failed,
   pkcs11_error,
   pin_required,
@@ -29,7 +29,7 @@ enum class errc {
   pin_locked,
   pin_final_try,
   pin_length,
-  busy,                 // another operation holds the key (e.g. a login in progress)
+  busy,  // another operation holds the key (e.g. a login in progress)
   cancelled,
   not_supported,
   seal_invalid,
@@ -40,6 +40,21 @@ enum class errc {
   cert_invalid,
   cert_mismatch,
   io_error,
+  signature_invalid,        // a CMS or SES_Signature that cannot be read or does not verify
+  pdf_invalid,              // damaged PDF (anything qpdf had to repair), bad startxref
+  pdf_unsupported,          // encrypted, or certified with no changes allowed (DocMDP P=1)
+  picture_unsupported,      // a seal picture the PDF signer cannot embed
+  pdf_signature_too_large,  // the CMS does not fit the /Contents room reserved
+
+  // The update check (docs/updates.md).
+  update_not_configured,     // no update_url / update_public_keys in the config
+  update_unreachable,        // the manifest or installer could not be fetched (network, TLS, HTTP)
+  update_manifest_invalid,   // malformed manifest or missing field
+  update_signature_invalid,  // no signature verifies with a pinned key
+  update_expired,            // the manifest's expires is past (a frozen mirror)
+  update_rollback,           // serial lower than the last one seen
+  update_not_newer,          // update.download: the offered version is not newer
+  update_hash_mismatch,      // the installer's size or SHA-256 differs from the manifest
   internal,
 };
 

@@ -13,7 +13,11 @@ namespace sealbridge {
 class secret {
  public:
   secret() = default;
-  explicit secret(std::string value) : value_(std::move(value)) {}
+  // Takes the bytes and wipes `value`: moving a short string copies it (small-string
+  // optimisation) and leaves the original bytes behind in the moved-from object.
+  explicit secret(std::string&& value) : value_(std::move(value)) { cleanse(value); }
+  explicit secret(std::string_view value) : value_(value) {}
+  explicit secret(const char* value) : value_(value) {}
   secret(const secret&) = delete;
   secret& operator=(const secret&) = delete;
   secret(secret&& other) noexcept : value_(std::move(other.value_)) { other.wipe(); }
@@ -33,10 +37,13 @@ class secret {
   std::string_view reveal() const noexcept { return value_; }
 
  private:
-  void wipe() noexcept {
-    if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
-    value_.clear();
+  // The whole buffer, not just size(): a moved-from string is empty but its inline buffer may
+  // still hold the bytes it had.
+  static void cleanse(std::string& text) noexcept {
+    OPENSSL_cleanse(text.data(), text.capacity());
+    text.clear();
   }
+  void wipe() noexcept { cleanse(value_); }
   std::string value_;
 };
 

@@ -7,8 +7,12 @@
 #include <cctype>
 #include <ctime>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
+#include "crypto/der.hpp"
 #include "crypto/openssl_ptr.hpp"
 
 namespace sealbridge::crypto {
@@ -19,22 +23,106 @@ struct openssl_string_free {
   void operator()(char* p) const noexcept { OPENSSL_free(p); }
 };
 
-std::string name_to_string(const X509_NAME* name) {
-  bio_ptr bio{BIO_new(BIO_s_mem())};
-  if (!bio) throw error(errc::internal, "BIO_new failed");
-  // RFC 2253 escapes every non-ASCII byte by default; Chinese names must stay readable UTF-8.
-  constexpr unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0)
-    throw error(errc::cert_invalid, "unprintable name");
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+std::string upper_hex(byte_view data) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (auto b : data) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0x0F];
+  }
+  return out;
 }
 
-sys_seconds to_sys_seconds(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) throw error(errc::cert_invalid, "unreadable validity time");
-  return sys_seconds{std::chrono::seconds{timegm(&tm)}};
+// "#" and the value's DER in hex, as RFC 2253 writes what it cannot show as text.
+std::string dumped(const ASN1_STRING* value) {
+  ASN1_TYPE wrapper{};
+  wrapper.type = ASN1_STRING_type(value);
+  wrapper.value.asn1_string = const_cast<ASN1_STRING*>(value);
+  const int len = i2d_ASN1_TYPE(&wrapper, nullptr);
+  if (len <= 0) throw error(errc::cert_invalid, "unprintable name");
+  bytes der(static_cast<std::size_t>(len));
+  unsigned char* p = der.data();
+  i2d_ASN1_TYPE(&wrapper, &p);
+  return "#" + upper_hex(der);
+}
+
+// The value as users read it. OpenSSL's own printing copies UTF8String bytes unchecked and
+// reads PrintableString and T61String as Latin-1, so GBK (which Chinese CAs put into all
+// three) came out as invalid UTF-8 or mojibake; each string type is decoded here instead.
+std::optional<std::string> value_text(const ASN1_STRING* value) {
+  const byte_view data(ASN1_STRING_get0_data(value),
+                       static_cast<std::size_t>(ASN1_STRING_length(value)));
+  switch (ASN1_STRING_type(value)) {
+    case V_ASN1_BMPSTRING:
+      return from_bmp_string(data);
+    case V_ASN1_UNIVERSALSTRING:
+      return from_universal_string(data);
+    case V_ASN1_T61STRING:
+      return from_t61_string(data);
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_VISIBLESTRING:
+    case V_ASN1_NUMERICSTRING:
+      return to_utf8_lenient(data);
+    default:
+      return std::nullopt;
+  }
+}
+
+// RFC 2253 escaping, as OpenSSL's XN_FLAG_RFC2253 does it, but leaving UTF-8 readable.
+std::string escaped(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool special = c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
+                         c == ';' || (i == 0 && (c == '#' || c == ' ')) ||
+                         (i + 1 == text.size() && c == ' ');
+    if (special) {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F) {
+      out += '\\';
+      out += upper_hex(byte_view(&c, 1));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string attribute_name(const ASN1_OBJECT* object) {
+  const int nid = OBJ_obj2nid(object);
+  if (nid != NID_undef) {
+    if (const char* short_name = OBJ_nid2sn(nid)) return short_name;
+  }
+  char dotted[128] = {};
+  const int len = OBJ_obj2txt(dotted, sizeof dotted, object, 1);
+  if (len <= 0 || static_cast<std::size_t>(len) >= sizeof dotted)
+    throw error(errc::cert_invalid, "unprintable attribute type in a name");
+  return dotted;
+}
+
+// One line in RFC 2253 order (most significant RDN last), "+" inside a multi-valued RDN.
+std::string name_to_string(const X509_NAME* name) {
+  std::string out;
+  const int count = X509_NAME_entry_count(name);
+  int previous_set = -1;
+  for (int i = count - 1; i >= 0; --i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    const int set = X509_NAME_ENTRY_set(entry);
+    if (i != count - 1) out += set == previous_set ? '+' : ',';
+    previous_set = set;
+    const ASN1_OBJECT* type = X509_NAME_ENTRY_get_object(entry);
+    const ASN1_STRING* value = X509_NAME_ENTRY_get_data(entry);
+    out += attribute_name(type);
+    out += '=';
+    // Values of unknown attribute types are dumped, like OpenSSL's DUMP_UNKNOWN_FIELDS.
+    std::optional<std::string> text;
+    if (OBJ_obj2nid(type) != NID_undef) text = value_text(value);
+    out += text ? escaped(*text) : dumped(value);
+  }
+  return out;
 }
 
 std::string serial_to_hex(const ASN1_INTEGER* serial) {
@@ -67,10 +155,14 @@ std::string key_type_of(X509* cert) {
 
 std::vector<std::string> usage_of(X509* cert) {
   static constexpr std::pair<std::uint32_t, const char*> kBits[] = {
-      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+      {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+      {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},
+      {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},
+      {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"}};
   std::vector<std::string> out;
   // Without the extension every usage is permitted; report none rather than guess.
@@ -82,19 +174,84 @@ std::vector<std::string> usage_of(X509* cert) {
   return out;
 }
 
-}  // namespace
-
-certificate_info parse_certificate(byte_view der) {
+// One complete DER certificate, or null.
+x509_ptr read_der(byte_view der) {
   const unsigned char* p = der.data();
   x509_ptr cert{d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
+  if (cert && p != der.data() + der.size()) {
+    throw error(errc::cert_invalid, "trailing bytes after certificate");
+  }
+  return cert;
+}
+
+// OpenSSL 3 refuses a whole certificate whose issuer or subject holds a UTF8String that is not
+// UTF-8 (it canonicalises names while parsing), and Chinese CAs have written GBK there. To show
+// such a certificate, a copy with those values retagged as T61String (same length, any 8-bit
+// bytes allowed) is parsed instead, and value_text decodes them. Only for showing: the original
+// bytes stay what is stored, compared and verified. Empty when nothing needed retagging.
+std::optional<bytes> with_undecodable_names_retagged(byte_view der) {
+  namespace tag = der::tag;
+  try {
+    der::reader top(der, errc::cert_invalid);
+    const auto certificate = top.expect(tag::sequence, "Certificate");
+    auto fields = top.children(certificate);
+    const auto tbs = fields.expect(tag::sequence, "tbsCertificate");
+    auto t = fields.children(tbs);
+    if (!t.at_end() && t.peek().is_context(0)) t.next();  // version
+    t.expect(tag::integer, "serialNumber");
+    t.expect(tag::sequence, "signature");
+    const auto issuer = t.expect(tag::sequence, "issuer");
+    t.expect(tag::sequence, "validity");
+    const auto subject = t.expect(tag::sequence, "subject");
+    bytes out(der.begin(), der.end());
+    bool changed = false;
+    for (const auto& name : {issuer, subject}) {
+      for (auto rdns = t.children(name); !rdns.at_end();) {
+        for (auto atvs = rdns.children(rdns.next()); !atvs.at_end();) {
+          auto parts = atvs.children(atvs.next());
+          parts.expect(tag::oid, "AttributeTypeAndValue.type");
+          if (parts.at_end()) continue;
+          const auto value = parts.next();
+          const std::string_view text(reinterpret_cast<const char*>(value.value.data()),
+                                      value.value.size());
+          if (value.is(tag::utf8_string) && !value.constructed && !is_valid_utf8(text)) {
+            out[value.offset] = static_cast<std::uint8_t>(tag::t61_string);
+            changed = true;
+          }
+        }
+      }
+    }
+    if (!changed) return std::nullopt;
+    return out;
+  } catch (const error&) {
+    return std::nullopt;  // not even the shape of a certificate: nothing to mend
+  }
+}
+
+}  // namespace
+
+sys_seconds asn1_time_to_sys_seconds(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) throw error(errc::cert_invalid, "unreadable validity time");
+  // The civil calendar of <chrono> instead of timegm(), which Windows does not have.
+  using namespace std::chrono;
+  const sys_days date = year{tm.tm_year + 1900} / month{static_cast<unsigned>(tm.tm_mon + 1)} /
+                        day{static_cast<unsigned>(tm.tm_mday)};
+  return date + hours{tm.tm_hour} + minutes{tm.tm_min} + seconds{tm.tm_sec};
+}
+
+certificate_info parse_certificate(byte_view der) {
+  auto cert = read_der(der);
+  if (!cert) {
+    if (auto retagged = with_undecodable_names_retagged(der)) cert = read_der(*retagged);
+  }
   if (!cert) throw error(errc::cert_invalid, "not a DER X.509 certificate");
-  if (p != der.data() + der.size()) throw error(errc::cert_invalid, "trailing bytes after certificate");
   certificate_info info;
   info.subject = name_to_string(X509_get_subject_name(cert.get()));
   info.issuer = name_to_string(X509_get_issuer_name(cert.get()));
   info.serial_hex = serial_to_hex(X509_get0_serialNumber(cert.get()));
-  info.not_before = to_sys_seconds(X509_get0_notBefore(cert.get()));
-  info.not_after = to_sys_seconds(X509_get0_notAfter(cert.get()));
+  info.not_before = asn1_time_to_sys_seconds(X509_get0_notBefore(cert.get()));
+  info.not_after = asn1_time_to_sys_seconds(X509_get0_notAfter(cert.get()));
   info.key_type = key_type_of(cert.get());
   info.usage = usage_of(cert.get());
   return info;

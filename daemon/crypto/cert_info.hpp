@@ -1,5 +1,7 @@
 #pragma once
 
+#include <openssl/types.h>
+
 #include <string>
 #include <vector>
 
@@ -10,7 +12,9 @@ namespace sealbridge::crypto {
 
 // What a portal shows of an X.509 certificate.
 struct certificate_info {
-  std::string subject;  // one line, RFC 2253 order, UTF-8 kept as is ("CN=张三,O=示例公司,C=CN")
+  // One line, RFC 2253 order, valid UTF-8 whatever the string types and bytes the issuer used
+  // (GBK decoded, see core/text.hpp): "CN=张三,O=示例公司,C=CN".
+  std::string subject;
   std::string issuer;
   std::string serial_hex;
   sys_seconds not_before{};
@@ -21,5 +25,8 @@ struct certificate_info {
 
 // Throws error(errc::cert_invalid) when `der` is not one complete DER certificate.
 certificate_info parse_certificate(byte_view der);
+
+// An X.509 time as UTC seconds. Throws error(errc::cert_invalid) when it cannot be read.
+sys_seconds asn1_time_to_sys_seconds(const ASN1_TIME* t);
 
 }  // namespace sealbridge::crypto

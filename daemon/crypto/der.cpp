@@ -1,7 +1,10 @@
 #include "crypto/der.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+
+#include "core/text.hpp"
 
 namespace sealbridge::crypto::der {
 namespace {
@@ -29,6 +32,9 @@ bool tlv::is_string() const {
     case tag::t61_string:
     case tag::ia5_string:
     case tag::visible_string:
+    case tag::numeric_string:
+    case tag::bmp_string:
+    case tag::universal_string:
       return true;
     default:
       return false;
@@ -85,7 +91,9 @@ tlv reader::parse_at(std::size_t pos) const {
   return t;
 }
 
-tlv reader::peek() const { return parse_at(pos_); }
+tlv reader::peek() const {
+  return parse_at(pos_);
+}
 
 tlv reader::next() {
   tlv t = parse_at(pos_);
@@ -98,8 +106,7 @@ tlv reader::expect(std::uint32_t universal_number, std::string_view what) {
   tlv t = next();
   if (!t.is(universal_number))
     fail(std::string(what) + ": unexpected tag " + std::to_string(t.number), t.offset);
-  const bool want_constructed =
-      universal_number == tag::sequence || universal_number == tag::set;
+  const bool want_constructed = universal_number == tag::sequence || universal_number == tag::set;
   if (t.constructed != want_constructed)
     fail(std::string(what) + ": wrong primitive/constructed form", t.offset);
   return t;
@@ -127,7 +134,16 @@ long to_long(const reader& r, const tlv& t) {
 
 std::string to_string(const reader& r, const tlv& t) {
   if (!t.is_string()) r.fail("expected a character string", t.offset);
-  return {reinterpret_cast<const char*>(t.value.data()), t.value.size()};
+  switch (t.number) {
+    case tag::bmp_string:
+      return from_bmp_string(t.value);
+    case tag::universal_string:
+      return from_universal_string(t.value);
+    case tag::t61_string:
+      return from_t61_string(t.value);
+    default:
+      return to_utf8_lenient(t.value);
+  }
 }
 
 std::string to_oid(const reader& r, const tlv& t) {
@@ -258,7 +274,9 @@ bytes boolean(bool value) {
   return element(0x01, byte_view{&v, 1});
 }
 
-bytes octet_string(byte_view value) { return element(0x04, value); }
+bytes octet_string(byte_view value) {
+  return element(0x04, value);
+}
 
 bytes bit_string(byte_view value) {
   bytes contents{0};
@@ -292,9 +310,15 @@ bytes oid(std::string_view dotted) {
   return element(0x06, contents);
 }
 
-bytes ia5_string(std::string_view value) { return element(0x16, as_bytes(value)); }
-bytes utf8_string(std::string_view value) { return element(0x0c, as_bytes(value)); }
-bytes printable_string(std::string_view value) { return element(0x13, as_bytes(value)); }
+bytes ia5_string(std::string_view value) {
+  return element(0x16, as_bytes(value));
+}
+bytes utf8_string(std::string_view value) {
+  return element(0x0c, as_bytes(value));
+}
+bytes printable_string(std::string_view value) {
+  return element(0x13, as_bytes(value));
+}
 
 bytes generalized_time(sys_seconds t) {
   // "YYYY-MM-DDTHH:MM:SSZ" -> "YYYYMMDDHHMMSSZ"
@@ -302,6 +326,26 @@ bytes generalized_time(sys_seconds t) {
   for (char c : iso)
     if (c != '-' && c != ':' && c != 'T') out += c;
   return element(0x18, as_bytes(out));
+}
+
+bytes utc_or_generalized_time(sys_seconds t) {
+  using namespace std::chrono;
+  const auto year = static_cast<int>(year_month_day{floor<days>(t)}.year());
+  if (year < 1950 || year > 2049) return generalized_time(t);
+  const bytes g = generalized_time(t);  // 0x18 0x0f YYYYMMDDHHMMSSZ: drop the century
+  const bytes contents(g.begin() + 4, g.end());
+  return element(0x17, contents);
+}
+
+bytes null() {
+  return {0x05, 0x00};
+}
+
+bytes set_of(std::vector<bytes> parts) {
+  std::sort(parts.begin(), parts.end());
+  bytes contents;
+  for (const auto& p : parts) contents.insert(contents.end(), p.begin(), p.end());
+  return element(0x31, contents);
 }
 
 bytes context_explicit(std::uint32_t number, byte_view inner) {

@@ -16,7 +16,12 @@
 // differ whenever the signer's encoder was not strictly DER.
 namespace sealbridge::crypto::der {
 
-enum class tag_class : std::uint8_t { universal = 0, application = 1, context = 2, private_use = 3 };
+enum class tag_class : std::uint8_t {
+  universal = 0,
+  application = 1,
+  context = 2,
+  private_use = 3
+};
 
 namespace tag {
 inline constexpr std::uint32_t boolean = 1;
@@ -28,12 +33,14 @@ inline constexpr std::uint32_t oid = 6;
 inline constexpr std::uint32_t utf8_string = 12;
 inline constexpr std::uint32_t sequence = 16;
 inline constexpr std::uint32_t set = 17;
+inline constexpr std::uint32_t numeric_string = 18;
 inline constexpr std::uint32_t printable_string = 19;
 inline constexpr std::uint32_t t61_string = 20;
 inline constexpr std::uint32_t ia5_string = 22;
 inline constexpr std::uint32_t utc_time = 23;
 inline constexpr std::uint32_t generalized_time = 24;
 inline constexpr std::uint32_t visible_string = 26;
+inline constexpr std::uint32_t universal_string = 28;
 inline constexpr std::uint32_t bmp_string = 30;
 }  // namespace tag
 
@@ -85,6 +92,9 @@ class reader {
 
 // Value decoders; `r` supplies the failure code.
 long to_long(const reader& r, const tlv& t);  // INTEGER that fits in a long
+// Any character string type, as valid UTF-8 (core/text.hpp): makers put GBK into UTF8String,
+// IA5String and PrintableString alike; BMPString and UniversalString are decoded, T61String
+// follows from_t61_string.
 std::string to_string(const reader& r, const tlv& t);
 std::string to_oid(const reader& r, const tlv& t);  // dotted text
 bool to_bool(const reader& r, const tlv& t);
@@ -105,6 +115,11 @@ bytes ia5_string(std::string_view value);
 bytes utf8_string(std::string_view value);
 bytes printable_string(std::string_view value);
 bytes generalized_time(sys_seconds t);
+// UTCTime for 1950-2049, GeneralizedTime outside, as RFC 5280 and RFC 5652 (signingTime) require.
+bytes utc_or_generalized_time(sys_seconds t);
+bytes null();
+// SET OF: the parts sorted by their encodings, as DER requires (X.690 11.6).
+bytes set_of(std::vector<bytes> parts);
 bytes context_explicit(std::uint32_t number, byte_view inner);
 // Length octets for a contents length, exposed so callers can frame pre-encoded parts.
 bytes length_octets(std::size_t length);

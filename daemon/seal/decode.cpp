@@ -1,5 +1,8 @@
 #include "seal/decode.hpp"
 
+#include <optional>
+#include <string>
+
 #include "core/error.hpp"
 #include "crypto/der.hpp"
 
@@ -10,7 +13,9 @@ namespace der = crypto::der;
 namespace tag = der::tag;
 using der::tlv;
 
-bytes copy(byte_view v) { return {v.begin(), v.end()}; }
+bytes copy(byte_view v) {
+  return {v.begin(), v.end()};
+}
 
 // True for an ExtData: SEQUENCE starting with an OID.
 bool looks_like_ext_data(const der::reader& r, const tlv& t) {
@@ -62,31 +67,90 @@ void decode_header(const der::reader& parent, const tlv& t, seal& s) {
   r.expect_end("SES_Header");
 }
 
+std::string type_name(const tlv& t) {
+  if (t.cls == der::tag_class::context) return "[" + std::to_string(t.number) + "]";
+  if (t.cls != der::tag_class::universal) return "tag " + std::to_string(t.number);
+  switch (t.number) {
+    case tag::boolean:
+      return "BOOLEAN";
+    case tag::integer:
+      return "INTEGER";
+    case tag::bit_string:
+      return "BIT STRING";
+    case tag::octet_string:
+      return t.constructed ? "constructed OCTET STRING" : "OCTET STRING";
+    case tag::null:
+      return "NULL";
+    case tag::oid:
+      return "OBJECT IDENTIFIER";
+    case tag::utf8_string:
+      return "UTF8String";
+    case tag::sequence:
+      return "SEQUENCE";
+    case tag::set:
+      return "SET";
+    case tag::numeric_string:
+      return "NumericString";
+    case tag::printable_string:
+      return "PrintableString";
+    case tag::t61_string:
+      return "T61String";
+    case tag::ia5_string:
+      return "IA5String";
+    case tag::utc_time:
+      return "UTCTime";
+    case tag::generalized_time:
+      return "GeneralizedTime";
+    case tag::visible_string:
+      return "VisibleString";
+    case tag::universal_string:
+      return "UniversalString";
+    case tag::bmp_string:
+      return "BMPString";
+    default:
+      return "universal tag " + std::to_string(t.number);
+  }
+}
+
+// One certList entry: a certificate, a CertDigestObj, or (returned) why it is neither.
+std::optional<std::string> decode_cert_list_item(const der::reader& r, const tlv& item, seal& s) {
+  if (item.is(tag::octet_string) && !item.constructed) {
+    s.certs.push_back(copy(item.value));
+    return std::nullopt;
+  }
+  if (!item.is(tag::sequence) || !item.constructed)
+    return "neither a certificate (OCTET STRING) nor a CertDigestObj (SEQUENCE)";
+  auto c = r.children(item);
+  if (c.at_end()) return "an empty SEQUENCE";
+  tlv first = c.next();
+  if (first.is(tag::sequence)) {
+    // A bare Certificate instead of one wrapped in OCTET STRING.
+    s.certs.push_back(copy(item.whole));
+    return std::nullopt;
+  }
+  if (!first.is_string()) return "a SEQUENCE that is neither a certificate nor a CertDigestObj";
+  // CertDigestObj{type PrintableString, value OCTET STRING}
+  if (c.at_end() || !c.peek().is(tag::octet_string) || c.peek().constructed)
+    return "a CertDigestObj without its OCTET STRING value";
+  cert_digest d{der::to_string(c, first), copy(c.next().value)};
+  if (!c.at_end()) return "a CertDigestObj with more than a type and a value";
+  s.cert_digests.push_back(std::move(d));
+  return std::nullopt;
+}
+
+// Vendors put odd things into certList. An entry that is well-formed DER but neither a
+// certificate nor a digest is reported (the seal then binds to nothing through it) and the
+// rest is read; a malformed encoding anywhere, inside an entry too, still fails the seal.
 void decode_cert_list(const der::reader& parent, const tlv& t, seal& s) {
   if (!t.is(tag::sequence) || !t.constructed)
     parent.fail("SES_ESPropertyInfo.certList: expected SEQUENCE", t.offset);
   auto r = parent.children(t);
   while (!r.at_end()) {
     tlv item = r.next();
-    if (item.is(tag::octet_string) && !item.constructed) {
-      s.certs.push_back(copy(item.value));
-      continue;
-    }
-    if (!item.is(tag::sequence) || !item.constructed)
-      r.fail("certList: unexpected element", item.offset);
-    auto c = r.children(item);
-    if (c.at_end()) r.fail("certList: empty element", item.offset);
-    tlv first = c.next();
-    if (first.is_string()) {
-      // CertDigestObj{type PrintableString, value OCTET STRING}
-      cert_digest d{der::to_string(c, first), copy(c.expect(tag::octet_string, "CertDigestObj.value").value)};
-      c.expect_end("CertDigestObj");
-      s.cert_digests.push_back(std::move(d));
-    } else if (first.is(tag::sequence)) {
-      // A bare Certificate instead of one wrapped in OCTET STRING.
-      s.certs.push_back(copy(item.whole));
-    } else {
-      r.fail("certList: unexpected element", item.offset);
+    if (auto why = decode_cert_list_item(r, item, s)) {
+      s.unexpected.push_back({"certList", item.offset, type_name(item),
+                              "certList entry at offset " + std::to_string(item.offset) + " is " +
+                                  type_name(item) + ": " + *why});
     }
   }
 }
@@ -149,7 +213,8 @@ std::string decode_algorithm(der::reader& r, const tlv& t) {
 }
 
 seal decode_seal_element(const der::reader& parent, const tlv& outer) {
-  if (!outer.is(tag::sequence) || !outer.constructed) parent.fail("SESeal: expected SEQUENCE", outer.offset);
+  if (!outer.is(tag::sequence) || !outer.constructed)
+    parent.fail("SESeal: expected SEQUENCE", outer.offset);
   std::vector<tlv> fields;
   for (auto r = parent.children(outer); !r.at_end();) fields.push_back(r.next());
   auto r = parent.children(outer);  // for failures and child readers at the right offsets
@@ -161,10 +226,12 @@ seal decode_seal_element(const der::reader& parent, const tlv& outer) {
     decode_seal_info(r, fields[0], s);
     auto sign_info = r.children(fields[1]);
     tlv cert = sign_info.expect(tag::octet_string, "SES_SignInfo.cert");
-    if (sign_info.at_end()) sign_info.fail("SES_SignInfo.signatureAlgorithm: missing", sign_info.offset());
+    if (sign_info.at_end())
+      sign_info.fail("SES_SignInfo.signatureAlgorithm: missing", sign_info.offset());
     tlv alg = sign_info.next();
     s.signature_algorithm = decode_algorithm(sign_info, alg);
-    s.signature = copy(der::bit_string_bytes(sign_info, sign_info.expect(tag::bit_string, "SES_SignInfo.signData")));
+    s.signature = copy(der::bit_string_bytes(
+        sign_info, sign_info.expect(tag::bit_string, "SES_SignInfo.signData")));
     sign_info.expect_end("SES_SignInfo");
     s.maker_cert = copy(cert.value);
     // GM/T 0031 signs DER(SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}), a structure that
@@ -190,6 +257,46 @@ seal decode_seal_element(const der::reader& parent, const tlv& outer) {
   parent.fail("SESeal: neither GB/T 38540 nor GM/T 0031 structure", outer.offset);
 }
 
+// GM/T 0031 leaves timeInfo's form open. Seen: the text of a GeneralizedTime or UTCTime,
+// "yyyy-MM-dd HH:mm:ss" (ofdrw), and a whole DER time element. Times without a zone are read
+// as UTC, as der::to_time does. A time stamp token or other unreadable form leaves time unset:
+// the signature still verifies without it.
+sys_seconds decode_v1_time(byte_view info) {
+  try {
+    der::reader inner(info, errc::seal_invalid);
+    tlv t = inner.next();
+    if (inner.at_end() && (t.is(tag::generalized_time) || t.is(tag::utc_time)))
+      return der::to_time(inner, t);
+  } catch (const error&) {
+  }
+  std::string digits;
+  for (auto c : info) {
+    if (c == '-' || c == ' ' || c == ':' || c == 'T') continue;
+    digits += static_cast<char>(c);
+  }
+  try {
+    const bytes element = der::element(digits.size() <= 13 ? 0x17 : 0x18, as_bytes(digits));
+    der::reader r(element, errc::seal_invalid);
+    return der::to_time(r, r.next());
+  } catch (const error&) {
+    return sys_seconds{};
+  }
+}
+
+void decode_tbs_v1(der::reader& tbs, signature_document& doc) {
+  doc.time =
+      decode_v1_time(der::bit_string_bytes(tbs, tbs.expect(tag::bit_string, "TBS_Sign.timeInfo")));
+  doc.data_hash =
+      copy(der::bit_string_bytes(tbs, tbs.expect(tag::bit_string, "TBS_Sign.dataHash")));
+  if (tbs.at_end()) tbs.fail("TBS_Sign.propertyInfo: missing", tbs.offset());
+  doc.property_info = der::to_string(tbs, tbs.next());
+  tlv cert = tbs.expect(tag::octet_string, "TBS_Sign.cert");
+  doc.signer_cert = copy(cert.value);
+  if (tbs.at_end()) tbs.fail("TBS_Sign.signatureAlgorithm: missing", tbs.offset());
+  doc.signature_algorithm = decode_algorithm(tbs, tbs.next());
+  tbs.expect_end("TBS_Sign");
+}
+
 }  // namespace
 
 seal decode_seal(byte_view der) {
@@ -203,6 +310,8 @@ signature_document decode_signature(byte_view der) {
   der::reader top(der, errc::seal_invalid);
   tlv outer = top.expect(tag::sequence, "SES_Signature");
   if (!top.only_padding_left()) top.fail("SES_Signature: trailing data", top.offset());
+  std::size_t fields = 0;
+  for (auto count = top.children(outer); !count.at_end(); count.next()) ++fields;
   auto r = top.children(outer);
   signature_document doc;
 
@@ -213,8 +322,18 @@ signature_document decode_signature(byte_view der) {
   if (tbs.at_end()) tbs.fail("TBS_Sign.eseal: missing", tbs.offset());
   doc.eseal = decode_seal_element(tbs, tbs.next());
   if (tbs.at_end()) tbs.fail("TBS_Sign.timeInfo: missing", tbs.offset());
+  // GM/T 0031 is told apart by its shape (SES_Signature{toSign, signature}), as seals are.
+  if (fields == 2) {
+    doc.format = seal_format::gmt0031;
+    decode_tbs_v1(tbs, doc);
+    doc.signature =
+        copy(der::bit_string_bytes(r, r.expect(tag::bit_string, "SES_Signature.signature")));
+    r.expect_end("SES_Signature");
+    return doc;
+  }
   doc.time = der::to_time(tbs, tbs.next());
-  doc.data_hash = copy(der::bit_string_bytes(tbs, tbs.expect(tag::bit_string, "TBS_Sign.dataHash")));
+  doc.data_hash =
+      copy(der::bit_string_bytes(tbs, tbs.expect(tag::bit_string, "TBS_Sign.dataHash")));
   if (tbs.at_end()) tbs.fail("TBS_Sign.propertyInfo: missing", tbs.offset());
   doc.property_info = der::to_string(tbs, tbs.next());
   if (!tbs.at_end()) doc.extensions = decode_extensions(tbs, tbs.next());
@@ -224,7 +343,8 @@ signature_document decode_signature(byte_view der) {
   doc.signer_cert = copy(cert.value);
   if (r.at_end()) r.fail("SES_Signature.signatureAlgID: missing", r.offset());
   doc.signature_algorithm = decode_algorithm(r, r.next());
-  doc.signature = copy(der::bit_string_bytes(r, r.expect(tag::bit_string, "SES_Signature.signature")));
+  doc.signature =
+      copy(der::bit_string_bytes(r, r.expect(tag::bit_string, "SES_Signature.signature")));
   if (!r.at_end()) {
     tlv ts = r.next();
     if (!ts.is_context(0)) r.fail("SES_Signature.timeStamp: expected [0]", ts.offset);

@@ -10,7 +10,8 @@ namespace sealbridge::seal {
 // error(seal_invalid, "<what> at offset N") on any malformed input, and only that.
 seal decode_seal(byte_view der);
 
-// Decodes a GB/T 38540 SES_Signature. Throws error(seal_invalid) on malformed input.
+// Decodes a GB/T 38540 or GM/T 0031 SES_Signature, told apart by shape. Throws
+// error(seal_invalid) on malformed input.
 signature_document decode_signature(byte_view der);
 
 }  // namespace sealbridge::seal

@@ -33,6 +33,16 @@ struct extension {
   bytes value;
 };
 
+// A well-formed element where the standard allows no such thing (a real GM/T 0031 seal carries
+// an IA5String in its certList). The rest of the seal is read and its maker signature checked
+// over the original bytes; what the element would have said counts as unknown.
+struct unexpected_element {
+  std::string field;       // the field it sits in: "certList"
+  std::size_t offset = 0;  // of the element, from the start of the decoded bytes
+  std::string found;       // its ASN.1 type, e.g. "IA5String"
+  std::string reason;      // one line for people and logs
+};
+
 struct seal {
   seal_format format = seal_format::gbt38540;
   long header_version = 0;
@@ -48,6 +58,7 @@ struct seal {
   sys_seconds valid_end{};
   picture pic;
   std::vector<extension> extensions;
+  std::vector<unexpected_element> unexpected;  // empty for a seal as the standards write it
 
   bytes maker_cert;                 // DER
   std::string signature_algorithm;  // OID text
@@ -72,8 +83,10 @@ struct seal_content {
   std::vector<extension> extensions;
 };
 
-// A decoded GB/T 38540 SES_Signature (a stamp on a document).
+// A decoded SES_Signature (a stamp on a document): GB/T 38540 (version 4) or GM/T 0031
+// (version 1, where the signer certificate and algorithm sit inside TBS_Sign).
 struct signature_document {
+  seal_format format = seal_format::gbt38540;  // told apart by shape, not by version
   long version = 0;
   struct seal eseal;
   sys_seconds time{};
@@ -84,7 +97,7 @@ struct signature_document {
   std::string signature_algorithm;
   bytes signature;
   bytes signed_data;  // the original DER(TBS_Sign)
-  bytes time_stamp;   // contents of timeStamp, empty when absent
+  bytes time_stamp;   // contents of timeStamp, empty when absent (always for GM/T 0031)
 };
 
 }  // namespace sealbridge::seal

@@ -14,8 +14,7 @@
 namespace sealbridge::seal {
 namespace {
 
-bool signature_valid(byte_view cert_der, std::string_view alg_oid, byte_view data,
-                     byte_view sig) {
+bool signature_valid(byte_view cert_der, std::string_view alg_oid, byte_view data, byte_view sig) {
   const auto scheme = crypto::scheme_from_oid(alg_oid);
   if (!scheme) return false;
   crypto::x509_ptr cert;
@@ -60,23 +59,36 @@ bool same_certificate(byte_view a, byte_view b) {
 }
 
 bool bound(const seal& s, const std::vector<bytes>& key_certs) {
-  for (const auto& key_cert : key_certs) {
-    for (const auto& c : s.certs)
-      if (same_certificate(c, key_cert)) return true;
-    for (const auto& d : s.cert_digests) {
-      const EVP_MD* md = digest_by_label(d.algorithm);
-      if (md == nullptr) continue;
-      unsigned char out[EVP_MAX_MD_SIZE];
-      unsigned int len = 0;
-      if (EVP_Digest(key_cert.data(), key_cert.size(), out, &len, md, nullptr) == 1 &&
-          std::equal(out, out + len, d.value.begin(), d.value.end()))
-        return true;
-    }
+  return std::any_of(key_certs.begin(), key_certs.end(),
+                     [&](const bytes& key_cert) { return binds_to(s, key_cert); });
+}
+
+std::string not_bound_reason(const seal& s, const verify_options& options) {
+  std::string why = options.key_certificates_der.empty()
+                        ? "no certificate of a key to compare the certList with"
+                        : "no certificate of the key is in the certList";
+  for (const auto& odd : s.unexpected) {
+    if (odd.field == "certList") why += "; " + odd.reason;
   }
-  return false;
+  return why;
 }
 
 }  // namespace
+
+bool binds_to(const seal& s, byte_view certificate_der) {
+  for (const auto& c : s.certs)
+    if (same_certificate(c, certificate_der)) return true;
+  for (const auto& d : s.cert_digests) {
+    const EVP_MD* md = digest_by_label(d.algorithm);
+    if (md == nullptr) continue;
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(certificate_der.data(), certificate_der.size(), out, &len, md, nullptr) == 1 &&
+        std::equal(out, out + len, d.value.begin(), d.value.end()))
+      return true;
+  }
+  return false;
+}
 
 bool maker_signature_valid(const seal& s) {
   return signature_valid(s.maker_cert, s.signature_algorithm, s.signed_data, s.signature);
@@ -86,6 +98,7 @@ verification verify_seal(const seal& s, const verify_options& options) {
   verification v;
   auto note = [&v](errc code, const std::string& why) {
     v.errors.push_back(code);
+    v.reasons.push_back(why);
     if (!v.detail.empty()) v.detail += "; ";
     v.detail += why;
   };
@@ -96,17 +109,19 @@ verification verify_seal(const seal& s, const verify_options& options) {
   if (options.trusted_maker_roots_der.empty()) {
     note(errc::seal_untrusted, "no trusted seal-maker root configured");
   } else {
-    auto chain = crypto::verify_certificate(s.maker_cert, options.trusted_maker_roots_der, {}, options.at);
+    auto chain =
+        crypto::verify_certificate(s.maker_cert, options.trusted_maker_roots_der, {}, options.at);
     v.maker_trusted = chain.ok;
     if (!chain.ok) note(errc::seal_untrusted, "maker certificate: " + chain.reason);
   }
 
   v.bound_to_key = bound(s, options.key_certificates_der);
-  if (!v.bound_to_key) note(errc::seal_not_bound, "no certificate of the key is in the certList");
+  if (!v.bound_to_key) note(errc::seal_not_bound, not_bound_reason(s, options));
 
   v.in_validity = s.valid_start <= options.at && options.at <= s.valid_end;
   if (!v.in_validity)
-    note(errc::seal_expired, "valid " + to_iso8601(s.valid_start) + " to " + to_iso8601(s.valid_end));
+    note(errc::seal_expired,
+         "valid " + to_iso8601(s.valid_start) + " to " + to_iso8601(s.valid_end));
   return v;
 }
 

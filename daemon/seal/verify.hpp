@@ -11,7 +11,7 @@
 namespace sealbridge::seal {
 
 struct verify_options {
-  sys_seconds at{};                          // the moment the seal must be valid at
+  sys_seconds at{};                            // the moment the seal must be valid at
   std::vector<bytes> trusted_maker_roots_der;  // DER (PEM also accepted) each
   std::vector<bytes> key_certificates_der;     // certificates on the user's key, for binding
 };
@@ -24,7 +24,8 @@ struct verification {
   // One entry per failed check, in the order above: seal_invalid, seal_untrusted,
   // seal_not_bound, seal_expired.
   std::vector<errc> errors;
-  std::string detail;  // technical reasons for the failed checks, for logs
+  std::vector<std::string> reasons;  // one line per entry of `errors`, same order
+  std::string detail;                // the reasons joined, for logs and error replies
 
   bool ok() const { return errors.empty(); }
 };
@@ -42,6 +43,9 @@ struct maker_info {
   std::string serial_hex;
   sys_seconds not_after{};
 };
+// True when the seal's certList names this certificate (the certificate itself, or its digest).
+bool binds_to(const seal& s, byte_view certificate_der);
+
 // Throws error(cert_invalid) when the maker certificate is unreadable.
 maker_info describe_maker(const seal& s);
 
