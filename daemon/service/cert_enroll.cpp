@@ -9,12 +9,13 @@
 
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
+#include "crypto/csr_builder.hpp"
+#include "crypto/digest.hpp"
 #include "crypto/sm2.hpp"
 #include "crypto/x509_verify.hpp"
 #include "pkcs11/objects.hpp"
-#include "pkcs11/rv.hpp"
 #include "service/cert_objects.hpp"
-#include "service/csr_builder.hpp"
+#include "service/lossless_replace.hpp"
 #include "service/public_key.hpp"
 
 namespace sealbridge::service {
@@ -36,14 +37,14 @@ std::string renewal_label() {
 }
 
 // The subject of the first certificate allowed to sign: the one a renewal replaces.
-x509_name_ptr signing_certificate_subject(const pkcs11::session& session) {
+crypto::x509_name_ptr signing_certificate_subject(const pkcs11::session& session) {
   for (const auto& object : pkcs11::find_certificates(session)) {
     try {
       auto info = crypto::parse_certificate(object.der);
       if (std::find(info.usage.begin(), info.usage.end(), "digitalSignature") == info.usage.end())
         continue;
       auto cert = crypto::load_certificate(object.der);
-      x509_name_ptr name{X509_NAME_dup(X509_get_subject_name(cert.get()))};
+      crypto::x509_name_ptr name{X509_NAME_dup(X509_get_subject_name(cert.get()))};
       if (!name) throw error(errc::internal, "X509_NAME_dup failed");
       return name;
     } catch (const error& e) {
@@ -115,19 +116,16 @@ std::unique_ptr<new_key_pair> generate_pair(pkcs11::session& session, enroll_key
       break;
     case enroll_key_type::ec:
       mechanism.mechanism = CKM_EC_KEY_PAIR_GEN;
-      pub.push_back(attr(CKA_EC_PARAMS, ec_params_p256.data(), ec_params_p256.size()));
+      pub.push_back(
+          attr(CKA_EC_PARAMS, crypto::ec_params_p256.data(), crypto::ec_params_p256.size()));
       break;
     case enroll_key_type::sm2:
       mechanism.mechanism = sm2.keygen_mechanism;
-      pub.push_back(attr(CKA_EC_PARAMS, ec_params_sm2.data(), ec_params_sm2.size()));
+      pub.push_back(
+          attr(CKA_EC_PARAMS, crypto::ec_params_sm2.data(), crypto::ec_params_sm2.size()));
       break;
   }
-  CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
-  CK_OBJECT_HANDLE priv_handle = CK_INVALID_HANDLE;
-  pkcs11::check(session.owner().api().C_GenerateKeyPair(
-                    session.handle(), &mechanism, pub.data(), static_cast<CK_ULONG>(pub.size()),
-                    priv.data(), static_cast<CK_ULONG>(priv.size()), &pub_handle, &priv_handle),
-                "C_GenerateKeyPair");
+  const auto [pub_handle, priv_handle] = session.generate_key_pair(mechanism, pub, priv);
   return std::make_unique<new_key_pair>(session, pub_handle, priv_handle);
 }
 
@@ -171,7 +169,7 @@ bytes sign_on_key(pkcs11::session& session, CK_OBJECT_HANDLE private_key, enroll
   bytes signature;
   if (sm2.sign_takes_digest) {
     CK_MECHANISM mechanism{sm2.sign_mechanism, nullptr, 0};
-    signature = session.sign(mechanism, private_key, sm2_digest(public_key, user_id, tbs));
+    signature = session.sign(mechanism, private_key, crypto::sm2_e(public_key, tbs, user_id));
   } else {
     CK_MECHANISM mechanism{sm2.sign_mechanism, user_id.data(),
                            static_cast<CK_ULONG>(user_id.size())};
@@ -188,15 +186,15 @@ csr_result make_csr(const token_access& key, const csr_request& request) {
   guarded_login(key, session, request.login);
   // Settled before generation so a bad subject leaves nothing behind.
   auto subject =
-      request.subject ? make_name(*request.subject) : signing_certificate_subject(session);
+      request.subject ? crypto::make_name(*request.subject) : signing_certificate_subject(session);
 
   auto id = random_id();
   auto pair = generate_pair(session, request.key_type, id, renewal_label(), sm2);
   auto public_key = public_key_of(session, pair->public_key(), sm2);
   if (!public_key)
     throw error(errc::pkcs11_error, "the new public key cannot be read from the key");
-  auto req = new_request(subject.get(), public_key->get());
-  auto tbs = request_info_der(req.get());
+  auto req = crypto::new_request(subject.get(), public_key->get());
+  auto tbs = crypto::request_info_der(req.get());
   auto scheme = scheme_of(request.key_type);
   auto signature =
       sign_on_key(session, pair->private_key(), request.key_type, public_key->get(), tbs, sm2);
@@ -205,9 +203,9 @@ csr_result make_csr(const token_access& key, const csr_request& request) {
     throw error(
         errc::pkcs11_error,
         "the key's signature on the request does not verify (check the module's sm2 settings)");
-  attach_signature(req.get(), scheme, signature);
+  crypto::attach_signature(req.get(), scheme, signature);
 
-  csr_result out{request_der(req.get()), request_pem(req.get()), id};
+  csr_result out{crypto::request_der(req.get()), crypto::request_pem(req.get()), id};
   pair->keep();
   spdlog::info("key {}: new key pair {} and certificate request made", key.token().id, to_hex(id));
   return out;
@@ -215,6 +213,8 @@ csr_result make_csr(const token_access& key, const csr_request& request) {
 
 cert_write_result write_certificate(const token_access& key, cert_journal& journal,
                                     byte_view certificate, const login_request& login) {
+  // Whatever happens below, signers kept from before must read the certificates again.
+  key.private_keys().certificates_changed();
   auto cert = crypto::load_certificate(certificate);
   auto der = crypto::certificate_der(cert.get());
   auto info = crypto::parse_certificate(der);
@@ -232,7 +232,7 @@ cert_write_result write_certificate(const token_access& key, cert_journal& journ
 
   auto existing = certificates_with_id(session, pair->id);
   cert_write_result result;
-  result.certificate = certificate_entry{pair->id, {}, der, info, true};
+  result.certificate = certificate_entry{pair->id, {}, der, info, key_presence::present};
   for (const auto& old : existing) {
     if (old.der == der) {
       result.certificate.label = old.label;
@@ -241,22 +241,21 @@ cert_write_result write_certificate(const token_access& key, cert_journal& journ
     }
   }
   result.certificate.label = existing.empty() ? pair->label : existing.front().label;
+  // The new object gets the label bytes the key already uses (GBK on many keys), so the
+  // vendor's own tools keep showing it; only what we report is UTF-8.
+  const std::string object_label =
+      existing.empty() ? pair->stored_label : existing.front().stored_label;
 
-  cert_journal_entry entry{key.token().id, pair->id, result.certificate.label, der, {}};
-  for (const auto& old : existing) entry.old_certificates.push_back(old.der);
-  auto record = journal.begin(entry);
-
-  auto created =
-      create_certificate_object(session, pair->id, result.certificate.label, cert.get(), der);
-  auto read_back = session.attribute(created, CKA_VALUE);
-  if (!read_back || *read_back != der) {
-    session.destroy_object(created);
-    journal.finish(record);
-    throw error(errc::pkcs11_error,
-                "the certificate read back from the key differs from the one written");
+  cert_journal_entry entry{key.token().id, pair->id, object_label, der, {}};
+  std::vector<CK_OBJECT_HANDLE> old_objects;
+  for (const auto& old : existing) {
+    entry.old_certificates.push_back(old.der);
+    old_objects.push_back(old.handle);
   }
-  for (const auto& old : existing) session.destroy_object(old.handle);
-  journal.finish(record);
+  replace_losslessly(
+      session, journal, entry,
+      [&] { return create_certificate_object(session, pair->id, object_label, cert.get(), der); },
+      der, old_objects, "certificate");
 
   if (!existing.empty()) result.replaced = pair->id;
   spdlog::info("key {}: certificate {} written for key pair {}{}", key.token().id, info.serial_hex,

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "core/bytes.hpp"
+#include "crypto/subject_name.hpp"
 #include "service/cert_journal.hpp"
 #include "service/certificates.hpp"
 #include "service/pin_guard.hpp"
-#include "service/subject_name.hpp"
 #include "service/token_registry.hpp"
 
 // Certificate renewal on the key: a new key pair and its PKCS#10 request, then the issued
@@ -18,7 +18,8 @@ enum class enroll_key_type { rsa, ec, sm2 };
 
 struct csr_request {
   enroll_key_type key_type = enroll_key_type::sm2;
-  std::optional<name_entries> subject;  // empty: the subject of the key's signing certificate
+  std::optional<crypto::name_entries>
+      subject;  // empty: the subject of the key's signing certificate
   login_request login;
 };
 

@@ -1,11 +1,8 @@
 #include "service/cert_journal.hpp"
 
-#include <optional>
-
 namespace sealbridge::service {
-namespace {
 
-journal_fields to_fields(const cert_journal_entry& e) {
+journal_fields journal_codec<cert_journal_entry>::to_fields(const cert_journal_entry& e) {
   journal_fields f{{"token", e.token_id},
                    {"id", to_hex(e.key_id)},
                    {"label", to_hex(as_bytes(e.label))},
@@ -14,7 +11,8 @@ journal_fields to_fields(const cert_journal_entry& e) {
   return f;
 }
 
-std::optional<cert_journal_entry> to_entry(const journal_fields& fields) {
+std::optional<cert_journal_entry> journal_codec<cert_journal_entry>::from_fields(
+    const journal_fields& fields) {
   cert_journal_entry e;
   for (const auto& [name, value] : fields) {
     if (name == "token") {
@@ -32,31 +30,6 @@ std::optional<cert_journal_entry> to_entry(const journal_fields& fields) {
   }
   if (e.token_id.empty() || e.key_id.empty() || e.new_certificate.empty()) return std::nullopt;
   return e;
-}
-
-}  // namespace
-
-cert_journal::cert_journal(std::filesystem::path dir)
-    : files_(std::move(dir), "sealbridge-cert-journal 1", ".journal") {}
-
-std::filesystem::path cert_journal::begin(const cert_journal_entry& entry) {
-  return files_.begin(entry.token_id, to_fields(entry));
-}
-
-std::vector<std::pair<std::filesystem::path, cert_journal_entry>> cert_journal::pending(
-    const std::string& token_id) const {
-  std::vector<std::pair<std::filesystem::path, cert_journal_entry>> out;
-  files_.for_each_pending(token_id,
-                          [&](const std::filesystem::path& record, const journal_fields& fields) {
-                            auto entry = to_entry(fields);
-                            if (entry) out.emplace_back(record, std::move(*entry));
-                            return entry.has_value();
-                          });
-  return out;
-}
-
-void cert_journal::finish(const std::filesystem::path& record) {
-  files_.finish(record);
 }
 
 }  // namespace sealbridge::service

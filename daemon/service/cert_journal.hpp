@@ -1,12 +1,12 @@
 #pragma once
 
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
-#include "service/journal_dir.hpp"
+#include "service/write_journal.hpp"
 
 namespace sealbridge::service {
 
@@ -19,20 +19,15 @@ struct cert_journal_entry {
   std::vector<bytes> old_certificates;  // DER of every certificate object with that CKA_ID
 };
 
-// Durable records of certificate writes in progress, kept apart from the seal journal. A
-// record exists from before the new certificate object is created until the old ones are
-// removed.
-class cert_journal {
- public:
-  explicit cert_journal(std::filesystem::path dir);
-
-  std::filesystem::path begin(const cert_journal_entry& entry);  // durable on return
-  std::vector<std::pair<std::filesystem::path, cert_journal_entry>> pending(
-      const std::string& token_id) const;
-  void finish(const std::filesystem::path& record);
-
- private:
-  journal_dir files_;
+// How certificate writes are recorded, apart from the seal journal: a record exists from
+// before the new certificate object is created until the old ones are removed. The magic
+// line and field names must stay as they are (journals of earlier versions are finished).
+template <>
+struct journal_codec<cert_journal_entry> {
+  static constexpr const char* magic = "sealbridge-cert-journal 1";
+  static journal_fields to_fields(const cert_journal_entry& e);
+  static std::optional<cert_journal_entry> from_fields(const journal_fields& fields);
 };
+using cert_journal = write_journal<cert_journal_entry>;
 
 }  // namespace sealbridge::service

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "crypto/x509_verify.hpp"
 #include "service/public_key.hpp"
 
@@ -30,7 +31,7 @@ bool matches(const pkcs11::session& session, CK_OBJECT_HANDLE object, const EVP_
              const sm2_profile& sm2) {
   try {
     auto key = public_key_of(session, object, sm2);
-    return key && same_public_key(key->get(), wanted);
+    return key && crypto::same_public_key(key->get(), wanted);
   } catch (const error& e) {
     // One odd object (a vendor's key type, a malformed point) must not hide the others.
     if (e.code() != errc::pkcs11_error) throw;
@@ -51,12 +52,13 @@ std::optional<key_pair_match> find_key_pair(const pkcs11::session& session,
       CK_OBJECT_CLASS private_class = CKO_PRIVATE_KEY;
       const std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &private_class, sizeof private_class},
                             CK_ATTRIBUTE{CKA_ID, id->data(), static_cast<CK_ULONG>(id->size())}};
-      std::string label;
+      std::string stored_label;
       for (auto handle : session.find(tmpl)) {
-        label = session.attribute_string(handle, CKA_LABEL).value_or("");
+        stored_label = session.attribute_string(handle, CKA_LABEL).value_or("");
         break;
       }
-      return key_pair_match{std::move(*id), std::move(label)};
+      std::string label = to_utf8_lenient(stored_label);
+      return key_pair_match{std::move(*id), std::move(label), std::move(stored_label)};
     }
   }
   return std::nullopt;
@@ -101,6 +103,7 @@ CK_OBJECT_HANDLE create_certificate_object(pkcs11::session& session, const bytes
 
 void finish_interrupted_writes(const token_access& key, cert_journal& journal,
                                pkcs11::session& session) {
+  key.private_keys().certificates_changed();
   for (auto& [record, entry] : journal.pending(key.token().id)) {
     auto present = certificates_with_id(session, entry.key_id);
     auto has = [&](const bytes& der) {

@@ -17,8 +17,9 @@
 namespace sealbridge::service {
 
 struct key_pair_match {
-  bytes id;           // CKA_ID shared by both halves
-  std::string label;  // CKA_LABEL of the private key
+  bytes id;                  // CKA_ID shared by both halves
+  std::string label;         // CKA_LABEL of the private key, UTF-8 for display
+  std::string stored_label;  // the same as the key holds it, for the certificate written beside it
 };
 
 // The key pair whose public key is `public_key`, with its private key present. Public key

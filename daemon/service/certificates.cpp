@@ -7,18 +7,34 @@
 
 namespace sealbridge::service {
 
+namespace {
+
+key_presence private_key_of(const token_access& key, const pkcs11::session& session,
+                            bool sees_private_objects, const bytes& id) {
+  // A public key object with the same CKA_ID is how keys store the other half of a pair.
+  if (!id.empty() && pkcs11::has_key_pair(session, id)) return key_presence::present;
+  if (sees_private_objects) return key_presence::absent;
+  return key.private_keys().lookup(id);
+}
+
+}  // namespace
+
 std::vector<certificate_entry> read_certificates(const token_access& key) {
   auto session = key.open_session(false);
+  // Without CKF_LOGIN_REQUIRED a key shows its private objects to anyone.
+  const bool sees_private_objects =
+      !key.token().info.flags.login_required || session.user_logged_in();
   std::vector<certificate_entry> out;
   for (auto& object : pkcs11::find_certificates(session)) {
     certificate_entry entry;
     try {
       entry.info = crypto::parse_certificate(object.der);
     } catch (const error& e) {
-      spdlog::warn("key {}: certificate \"{}\" skipped: {}", key.token().id, object.label, e.what());
+      spdlog::warn("key {}: certificate \"{}\" skipped: {}", key.token().id, object.label,
+                   e.what());
       continue;
     }
-    entry.has_private_key = !object.id.empty() && pkcs11::has_key_pair(session, object.id);
+    entry.private_key = private_key_of(key, session, sees_private_objects, object.id);
     entry.id = std::move(object.id);
     entry.label = std::move(object.label);
     entry.der = std::move(object.der);

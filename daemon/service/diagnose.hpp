@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,16 @@ struct finding {
 
 inline constexpr long kExpiryWarningDays = 30;
 
-std::vector<finding> diagnose(token_registry& registry, std::string_view daemon_version,
-                              sys_seconds now);
+// What the environment check needs to know besides the keys.
+struct diagnose_facts {
+  std::string daemon_version;
+  std::vector<std::string> unattended_origins;  // origin_policy consent "none"
+};
+
+// Runs the check without holding the caller's thread: each key's certificates are read on that
+// key's worker, and `done` gets every finding (in a stable order) once the last key answered,
+// on whichever worker answered last (or here, when there is no key).
+void diagnose(token_registry& registry, diagnose_facts facts, sys_seconds now,
+              std::function<void(std::vector<finding>)> done);
 
 }  // namespace sealbridge::service

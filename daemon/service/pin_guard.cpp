@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "pkcs11/objects.hpp"
 
 namespace sealbridge::service {
 namespace {
@@ -14,11 +15,28 @@ std::optional<int> tries_left_from(const pkcs11::token_flags& flags) {
   return std::nullopt;
 }
 
+// Logged in, every private key is visible: from now until the key is unplugged, cert.list can
+// tell which certificates have one. A courtesy: failing to list them leaves them "unknown".
+void remember_private_keys(const token_access& key, const pkcs11::session& session) {
+  try {
+    key.private_keys().remember(pkcs11::private_key_ids(session));
+  } catch (const error& e) {
+    spdlog::debug("key {}: private keys not listed after login: {}", key.token().id, e.what());
+  }
+}
+
 }  // namespace
 
-void guarded_login(const token_access& key, pkcs11::session& session, const login_request& request) {
-  if (request.pin.empty()) throw error(errc::pin_required, "the operation needs the key's PIN");
+void guarded_login(const token_access& key, pkcs11::session& session,
+                   const login_request& request) {
   auto info = key.refresh_info();
+  if (request.pin.empty() && info.flags.protected_auth_path) {
+    // The user types the PIN on the device or in the driver's own dialog; the page never does.
+    session.login_protected(CKU_USER);
+    remember_private_keys(key, session);
+    return;
+  }
+  if (request.pin.empty()) throw error(errc::pin_required, "the operation needs the key's PIN");
   if (info.flags.pin_locked) {
     error e(errc::pin_locked, "the key reports CKF_USER_PIN_LOCKED");
     e.tries_left = 0;
@@ -49,6 +67,7 @@ void guarded_login(const token_access& key, pkcs11::session& session, const logi
     }
     throw;
   }
+  remember_private_keys(key, session);
 }
 
 }  // namespace sealbridge::service

@@ -1,12 +1,12 @@
 #pragma once
 
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
-#include "service/journal_dir.hpp"
+#include "service/write_journal.hpp"
 
 namespace sealbridge::service {
 
@@ -18,21 +18,14 @@ struct journal_entry {
   std::vector<bytes> old_seals;  // every seal with this esID on the key before the write
 };
 
-// Durable records of seal writes in progress. A record exists from before the first change
-// on the key until the new seal has been read back and the old ones removed, so a crash or
-// an unplug at any step can be finished (or undone) at the next start or re-plug. Finished
-// records move to archive/ so the old bytes stay available to support staff.
-class seal_journal {
- public:
-  explicit seal_journal(std::filesystem::path dir);
-
-  std::filesystem::path begin(const journal_entry& entry);  // written and fsynced on return
-  std::vector<std::pair<std::filesystem::path, journal_entry>> pending(
-      const std::string& token_id) const;
-  void finish(const std::filesystem::path& record);
-
- private:
-  journal_dir files_;
+// How seal writes are recorded. The magic line and field names must stay as they are:
+// journals left on users' disks by earlier versions are finished with them.
+template <>
+struct journal_codec<journal_entry> {
+  static constexpr const char* magic = "sealbridge-journal 1";
+  static journal_fields to_fields(const journal_entry& e);
+  static std::optional<journal_entry> from_fields(const journal_fields& fields);
 };
+using seal_journal = write_journal<journal_entry>;
 
 }  // namespace sealbridge::service

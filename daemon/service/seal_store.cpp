@@ -17,16 +17,18 @@ std::string seal_id(byte_view der) {
   return to_hex(byte_view(digest, 8));
 }
 
-std::vector<stored_seal> read_seals(const pkcs11::session& session, const seal_storage_profile& profile) {
+std::vector<stored_seal> read_seals(const pkcs11::session& session,
+                                    const seal_storage_profile& profile) {
   CK_OBJECT_CLASS data_class = CKO_DATA;
   std::string application = profile.application;
-  std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &data_class, sizeof data_class},
-                  CK_ATTRIBUTE{CKA_APPLICATION, application.data(), static_cast<CK_ULONG>(application.size())}};
+  std::array tmpl{
+      CK_ATTRIBUTE{CKA_CLASS, &data_class, sizeof data_class},
+      CK_ATTRIBUTE{CKA_APPLICATION, application.data(), static_cast<CK_ULONG>(application.size())}};
   std::vector<stored_seal> out;
   for (auto handle : session.find(tmpl)) {
     stored_seal s;
     s.handle = handle;
-    s.label = session.attribute_string(handle, CKA_LABEL).value_or("");
+    s.label = session.attribute_text(handle, CKA_LABEL).value_or("");
     auto value = session.attribute(handle, CKA_VALUE);
     if (!value) continue;  // a private object seen without login has no readable value
     s.der = std::move(*value);

@@ -18,6 +18,15 @@ struct seal_policy {
   std::vector<bytes> trusted_maker_roots;  // DER or PEM each
 };
 
+// The certificate a seal is bound to, when the seal stays valid after it expires: the seal
+// cannot sign past that day, so the certificate must be renewed first (GB/T 38540 portals
+// require it).
+struct outlived_certificate {
+  std::optional<bytes> key_id;  // CKA_ID of the key's certificate; none for one only in certList
+  std::string subject;
+  sys_seconds not_after{};
+};
+
 // A seal as the API shows it: decoded when possible, always with its verification.
 struct seal_report {
   std::string id;  // seal_id() of the bytes
@@ -25,6 +34,7 @@ struct seal_report {
   std::optional<sealbridge::seal::seal> decoded;
   std::string decode_error;
   sealbridge::seal::verification verification;
+  std::optional<outlived_certificate> outlives_certificate;
 };
 
 // Decodes and verifies a seal that is not (yet) on a key; binding is checked against
@@ -33,8 +43,11 @@ seal_report inspect_seal(byte_view der, const seal_policy& policy, sys_seconds a
                          const std::vector<bytes>& key_certificates = {});
 
 // The key's seals. Keys whose profile stores seals as private objects need `login`.
-std::vector<seal_report> list_seals(const token_access& key, const seal_policy& policy, sys_seconds now,
-                                    const login_request* login);
+std::vector<seal_report> list_seals(const token_access& key, const seal_policy& policy,
+                                    sys_seconds now, const login_request* login);
+// The seals `session` sees (a logged-in one sees private seals too).
+std::vector<seal_report> list_seals_in(const token_access& key, const pkcs11::session& session,
+                                       const seal_policy& policy, sys_seconds now);
 
 struct write_result {
   seal_report written;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/bytes.hpp"
+#include "core/text.hpp"
 
 namespace sealbridge::service {
 namespace {
@@ -36,12 +37,14 @@ token_registry::token_registry(std::vector<module_config> modules,
                                std::chrono::milliseconds poll_interval)
     : configs_(std::move(modules)), poll_interval_(poll_interval) {}
 
-token_registry::~token_registry() { stop(); }
+token_registry::~token_registry() {
+  stop();
+}
 
 void token_registry::start(token_listener listener) {
   listener_ = std::move(listener);
   for (auto& config : configs_) {
-    if (config.name.empty()) config.name = config.path.filename().string();
+    if (config.name.empty()) config.name = to_utf8_lenient(config.path.filename().string());
     loaded_module entry;
     entry.status.config = config;
     try {
@@ -114,6 +117,7 @@ void token_registry::run_blocking(const std::string& token_id,
   jobs->run([&] {
     std::shared_ptr<pkcs11::module> module;
     token_record record;
+    std::shared_ptr<private_key_memory> private_keys;
     {
       std::lock_guard lock(mutex_);
       auto it = tokens_.find(token_id);
@@ -122,8 +126,9 @@ void token_registry::run_blocking(const std::string& token_id,
         throw error(errc::token_removed, "key " + token_id + " was removed");
       module = it->second.module;
       record = it->second.record;
+      private_keys = it->second.private_keys;
     }
-    token_access access(std::move(module), std::move(record));
+    token_access access(std::move(module), std::move(record), std::move(private_keys));
     job(access);
   });
 }
@@ -141,6 +146,26 @@ void token_registry::post(const std::string& token_id, std::function<void(token_
       run_blocking(token_id, job);
     } catch (const error& e) {
       spdlog::warn("key {}: background job failed: {}", token_id, e.what());
+    }
+  });
+}
+
+void token_registry::submit(const std::string& token_id, std::function<void(token_access&)> job,
+                            std::function<void(std::exception_ptr)> failed) {
+  worker* jobs = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = tokens_.find(token_id); it != tokens_.end()) jobs = it->second.jobs.get();
+  }
+  if (!jobs) {
+    failed(std::make_exception_ptr(error(errc::token_not_found, "no key with id " + token_id)));
+    return;
+  }
+  jobs->post([this, token_id, job = std::move(job), failed = std::move(failed)] {
+    try {
+      run_blocking(token_id, job);  // on this worker already: runs inline
+    } catch (...) {
+      failed(std::current_exception());
     }
   });
 }
@@ -217,6 +242,9 @@ void token_registry::scan(std::size_t module_index) {
       entry.record = record;  // the slot may differ after a re-plug
       entry.present = true;
       if (!entry.jobs) entry.jobs = std::make_unique<worker>("token " + record.id);
+      // A key plugged in again may have been changed elsewhere meanwhile.
+      if (inserted || !entry.private_keys)
+        entry.private_keys = std::make_shared<private_key_memory>();
       if (inserted) events.emplace_back(token_event::inserted, record);
     }
     for (auto& [id, entry] : tokens_) {

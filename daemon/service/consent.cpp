@@ -1,0 +1,377 @@
+#include "service/consent.hpp"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "service/child_process.hpp"
+#include "service/consent_protocol.hpp"
+
+namespace sealbridge::service {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using outcome = std::variant<consent_answer, sealbridge::error>;
+
+// The dialog closes itself at the timeout it is given; the watchdog kills it only when it has
+// not done so this much later (hung, stopped or ignoring us).
+constexpr std::chrono::seconds watchdog_grace{2};
+// After its stdout closes, a dialog that has not exited within this is killed.
+constexpr std::chrono::milliseconds exit_grace{2000};
+constexpr int reap_poll_ms = 10;
+
+constexpr int exit_no_display = 3;  // sealbridge-consent: gtk_init_check failed
+
+// What the dialog needs to reach the user's session; nothing else of the daemon's environment
+// (LD_PRELOAD, GTK_MODULES, ...) is handed on.
+constexpr const char* passed_environment[] = {
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "XDG_RUNTIME_DIR",  // where WAYLAND_DISPLAY and the session bus live
+    "HOME",             // GTK settings and fontconfig caches
+};
+
+std::vector<std::string> dialog_environment() {
+  std::vector<std::string> out;
+  for (const char* name : passed_environment)
+    if (const char* value = std::getenv(name)) out.push_back(std::string(name) + "=" + value);
+  return out;
+}
+
+bool have_display() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x11 && *x11) || (wayland && *wayland);
+}
+
+void complete(const consent_callback& done, outcome result) noexcept {
+  try {
+    done(std::move(result));
+  } catch (const std::exception& e) {
+    spdlog::error("consent: a completion threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("consent: a completion threw");
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "ended with wait status " + std::to_string(status);
+}
+
+}  // namespace
+
+class dialog_process_prompter::broker {
+ public:
+  explicit broker(options opts) : options_(std::move(opts)) {
+    if (options_.program.empty()) options_.program = default_consent_program();
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+      throw error(errc::internal, "consent: cannot create the wake-up pipe");
+    wake_read_ = fds[0];
+    wake_write_ = fds[1];
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~broker() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake();
+    thread_.join();
+    ::close(wake_read_);
+    ::close(wake_write_);
+  }
+
+  void ask(consent_request request, consent_callback done) {
+    {
+      std::lock_guard lock(mutex_);
+      inbox_.push_back({std::move(request), std::move(done)});
+    }
+    wake();
+  }
+
+ private:
+  struct pending {
+    consent_request request;
+    consent_callback done;
+  };
+
+  struct dialog {
+    pending asked;
+    std::unique_ptr<child_process> process;
+    std::string input;
+    std::size_t written = 0;
+    std::array<char, consent_answer_max + 1> output{};
+    std::size_t received = 0;
+    steady::time_point deadline;
+    std::optional<steady::time_point> exit_deadline;  // set once stdout has closed
+    std::optional<std::string> failure;               // why it is being killed, when it is
+
+    ~dialog() { OPENSSL_cleanse(output.data(), output.size()); }
+  };
+
+  void wake() noexcept {
+    const char byte = 1;
+    // A full pipe already holds a wake-up, so a failed write loses nothing.
+    [[maybe_unused]] auto ignored = ::write(wake_write_, &byte, 1);
+  }
+
+  void drain_wake() noexcept {
+    char buffer[64];
+    while (::read(wake_read_, buffer, sizeof buffer) > 0) {
+    }
+  }
+
+  void run() {
+    for (;;) {
+      std::deque<pending> arrived;
+      bool stopping;
+      {
+        std::lock_guard lock(mutex_);
+        arrived.swap(inbox_);
+        stopping = stopping_;
+      }
+      if (stopping) {
+        for (auto& p : arrived) waiting_.push_back(std::move(p));
+        break;
+      }
+      for (auto& p : arrived) admit(std::move(p));
+      start_next();
+      wait_for_events();
+      if (current_) advance();
+    }
+    shut_down();
+  }
+
+  // One dialog open, at most max_waiting behind it, everything beyond refused at once.
+  void admit(pending p) {
+    if (!current_ && waiting_.empty()) {
+      waiting_.push_back(std::move(p));
+      start_next();
+    } else if (waiting_.size() < options_.max_waiting) {
+      waiting_.push_back(std::move(p));
+    } else {
+      spdlog::warn("consent: {} requests already waiting, refusing one from {}", waiting_.size(),
+                   p.request.origin);
+      complete(p.done, error(errc::busy, "too many signing requests are waiting for approval"));
+    }
+  }
+
+  void start_next() {
+    while (!current_ && !waiting_.empty()) {
+      pending next = std::move(waiting_.front());
+      waiting_.pop_front();
+      start(std::move(next));
+    }
+  }
+
+  void start(pending next) {
+    if (!have_display()) {
+      complete(next.done,
+               error(errc::not_supported, "no graphical session for the consent dialog"));
+      return;
+    }
+    auto d = std::make_unique<dialog>();
+    d->input = encode_consent_request(next.request, options_.timeout);
+    d->deadline = steady::now() + options_.timeout + watchdog_grace;
+    try {
+      d->process = std::make_unique<child_process>(options_.program, dialog_environment());
+    } catch (const error& e) {
+      spdlog::warn("consent: cannot start {}: {}", options_.program.string(), e.detail());
+      complete(next.done, e);
+      return;
+    }
+    spdlog::info("consent: dialog {} opened for {}", d->process->pid(), next.request.origin);
+    d->asked = std::move(next);
+    current_ = std::move(d);
+  }
+
+  void wait_for_events() {
+    std::array<pollfd, 3> fds{};
+    nfds_t count = 0;
+    fds[count++] = {wake_read_, POLLIN, 0};
+    int timeout_ms = -1;
+    if (current_) {
+      auto& process = *current_->process;
+      if (process.stdin_fd() >= 0) fds[count++] = {process.stdin_fd(), POLLOUT, 0};
+      if (process.stdout_fd() >= 0) fds[count++] = {process.stdout_fd(), POLLIN, 0};
+      if (current_->exit_deadline) {
+        timeout_ms = reap_poll_ms;  // there is no portable fd for "child exited": look often
+      } else {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(current_->deadline -
+                                                                                steady::now());
+        timeout_ms = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 60'000));
+      }
+    }
+    if (::poll(fds.data(), count, timeout_ms) < 0 && errno != EINTR)
+      spdlog::error("consent: poll failed: {}", std::strerror(errno));
+    if (fds[0].revents) drain_wake();
+  }
+
+  void advance() {
+    auto& d = *current_;
+    auto& process = *d.process;
+    if (process.stdin_fd() >= 0) feed(d);
+    if (process.stdout_fd() >= 0) collect(d);
+
+    const auto now = steady::now();
+    if (!d.failure && !d.exit_deadline && now >= d.deadline) {
+      spdlog::warn("consent: dialog {} did not answer in time, killing it", process.pid());
+      kill(d, "the consent dialog timed out");
+    }
+    if (d.exit_deadline && !process.try_reap() && now >= *d.exit_deadline) {
+      kill(d, d.failure.value_or("the consent dialog did not exit after answering"));
+    }
+    if (auto status = process.try_reap()) finish(*status);
+  }
+
+  void feed(dialog& d) {
+    auto& process = *d.process;
+    while (d.written < d.input.size()) {
+      const long n = process.write_stdin(d.input.data() + d.written, d.input.size() - d.written);
+      if (n == 0) return;  // the socket is full; poll tells us when it drains
+      if (n < 0) break;    // the dialog stopped reading; its answer (or exit) will tell why
+      d.written += static_cast<std::size_t>(n);
+    }
+    process.close_stdin();
+    OPENSSL_cleanse(d.input.data(), d.input.size());
+    d.input.clear();
+  }
+
+  void collect(dialog& d) {
+    auto& process = *d.process;
+    for (;;) {
+      if (d.received == d.output.size()) {
+        kill(d, "the consent dialog's answer is too long");
+        return;
+      }
+      const ssize_t n =
+          ::read(process.stdout_fd(), d.output.data() + d.received, d.output.size() - d.received);
+      if (n > 0) {
+        d.received += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      process.close_stdout();  // EOF (or an error): the answer is complete
+      d.exit_deadline = steady::now() + exit_grace;
+      return;
+    }
+  }
+
+  void kill(dialog& d, std::string why) {
+    if (!d.failure) d.failure = std::move(why);
+    d.process->close_stdin();
+    d.process->close_stdout();
+    d.process->kill_and_reap();
+  }
+
+  void finish(int status) {
+    std::unique_ptr<dialog> d = std::move(current_);
+    const pid_t pid = d->process->pid();
+    outcome result = judge(*d, status);
+    if (auto* e = std::get_if<error>(&result))
+      spdlog::info("consent: dialog {} for {}: {}", pid, d->asked.request.origin, e->detail());
+    else
+      spdlog::info("consent: dialog {} for {}: approved", pid, d->asked.request.origin);
+    consent_callback done = std::move(d->asked.done);
+    d.reset();  // wipes the answer buffer before anyone else runs
+    complete(done, std::move(result));
+  }
+
+  outcome judge(dialog& d, int status) {
+    if (d.failure) return error(errc::cancelled, *d.failure);
+    const std::string_view line(d.output.data(), d.received);
+    const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == exit_no_display)
+      return error(errc::not_supported, "the consent dialog could not open a display");
+    if (!clean_exit) return error(errc::cancelled, "the consent dialog " + describe_status(status));
+    if (line.empty()) return error(errc::cancelled, "the consent dialog gave no answer");
+
+    dialog_reply reply;
+    try {
+      reply = parse_dialog_reply(line);
+    } catch (const error& e) {
+      return e;
+    }
+    if (!reply.approved) {
+      if (reply.reason == "no_display")
+        return error(errc::not_supported, "the consent dialog could not open a display");
+      const std::string why = reply.reason.empty() ? "denied" : reply.reason;
+      return error(errc::cancelled, "the user did not approve (" + why + ")");
+    }
+    const auto& request = d.asked.request;
+    if (request.want_pin &&
+        (reply.pin.size() < request.pin_min || reply.pin.size() > request.pin_max))
+      return error(errc::cancelled, "the consent dialog returned a PIN of the wrong length");
+    if (!request.want_pin && !reply.pin.empty())
+      return error(errc::cancelled, "the consent dialog returned a PIN nobody asked for");
+    return consent_answer{true, std::move(reply.pin)};
+  }
+
+  void shut_down() {
+    if (current_) {
+      kill(*current_, "the signing service is shutting down");
+      finish(current_->process->kill_and_reap());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& p : inbox_) waiting_.push_back(std::move(p));
+      inbox_.clear();
+    }
+    for (auto& p : waiting_)
+      complete(p.done, error(errc::cancelled, "the signing service is shutting down"));
+    waiting_.clear();
+  }
+
+  options options_;
+  int wake_read_ = -1;
+  int wake_write_ = -1;
+
+  std::mutex mutex_;  // guards inbox_ and stopping_; everything else is the broker thread's
+  std::deque<pending> inbox_;
+  bool stopping_ = false;
+
+  std::deque<pending> waiting_;
+  std::unique_ptr<dialog> current_;
+  std::thread thread_;  // last: starts after everything it uses exists
+};
+
+dialog_process_prompter::dialog_process_prompter(options opts)
+    : broker_(std::make_unique<broker>(std::move(opts))) {}
+
+dialog_process_prompter::~dialog_process_prompter() = default;
+
+void dialog_process_prompter::ask(consent_request request, consent_callback done) {
+  broker_->ask(std::move(request), std::move(done));
+}
+
+std::filesystem::path default_consent_program() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return self.parent_path() / "sealbridge-consent";
+}
+
+}  // namespace sealbridge::service
