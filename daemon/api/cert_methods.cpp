@@ -1,11 +1,13 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/key_work.hpp"
 #include "api/methods.hpp"
 #include "api/params.hpp"
 #include "api/to_json.hpp"
 #include "core/bytes.hpp"
 #include "core/secret.hpp"
+#include "crypto/subject_name.hpp"
 #include "service/cert_enroll.hpp"
 
 namespace sealbridge::api {
@@ -23,17 +25,17 @@ service::enroll_key_type key_type_param(const json& params) {
 }
 
 // An RFC 2253 string, or named fields {"CN": …, "O": …}; absent: copy the current certificate's.
-std::optional<service::name_entries> subject_param(const json& params) {
+std::optional<crypto::name_entries> subject_param(const json& params) {
   auto it = params.find("subject");
   if (it == params.end() || it->is_null()) return std::nullopt;
-  if (it->is_string()) return service::parse_rfc2253(it->get<std::string>());
+  if (it->is_string()) return crypto::parse_rfc2253(it->get<std::string>());
   if (!it->is_object()) throw error(errc::bad_params, "subject must be a string or an object");
   std::vector<std::pair<std::string, std::string>> fields;
   for (const auto& [name, value] : it->items()) {
     if (!value.is_string()) throw error(errc::bad_params, "subject." + name + " must be a string");
     fields.emplace_back(name, value.get<std::string>());
   }
-  return service::order_fields(fields);
+  return crypto::order_fields(fields);
 }
 
 // Base64 DER, or the PEM text a CA hands out.
@@ -53,37 +55,49 @@ bytes certificate_param(const json& params) {
 }  // namespace
 
 void add_cert_methods(dispatcher& table, services& s) {
-  table.add("cert.csr", [&s](const json& params, const call_context&) {
+  table.add_async("cert.csr", [&s](const json& params, const call_context&, responder reply) {
     auto token = required_string(params, "token");
     auto key_type = key_type_param(params);
     auto subject = subject_param(params);
-    secret pin(optional_string(params, "pin").value_or(""));
-    service::csr_request request{
-        key_type, std::move(subject), {pin, optional_bool(params, "confirm_final_try", false)}};
-    auto result = s.tokens.run(
-        token, [&](service::token_access& key) { return service::make_csr(key, request); });
-    return json{
-        {"csr", result.pem}, {"der", to_base64(result.der)}, {"key_id", to_hex(result.key_id)}};
+    auto pin = std::make_shared<secret>(secret_param(params, "pin"));
+    bool confirm_final_try = optional_bool(params, "confirm_final_try", false);
+    on_key(
+        s.tokens, token, std::move(reply),
+        [key_type, subject, pin, confirm_final_try](service::token_access& key) {
+          service::csr_request request{key_type, subject, {*pin, confirm_final_try}};
+          return service::make_csr(key, request);
+        },
+        [](const auto& result) {
+          return json{{"csr", result.pem},
+                      {"der", to_base64(result.der)},
+                      {"key_id", to_hex(result.key_id)}};
+        });
   });
 
-  table.add("cert.write", [&s](const json& params, const call_context&) {
+  table.add_async("cert.write", [&s](const json& params, const call_context&, responder reply) {
     auto token = required_string(params, "token");
     auto certificate = certificate_param(params);
-    secret pin(optional_string(params, "pin").value_or(""));
-    service::login_request login{pin, optional_bool(params, "confirm_final_try", false)};
-    auto result = s.tokens.run(token, [&](service::token_access& key) {
-      return service::write_certificate(key, s.cert_journal, certificate, login);
-    });
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    json replaced = result.replaced ? json(to_hex(*result.replaced)) : json();
-    if (!result.unchanged) {
-      s.events.publish("cert.changed", json{{"token", token},
-                                            {"certificate", to_hex(result.certificate.id)},
-                                            {"replaced", replaced}});
-    }
-    return json{{"certificate", certificate_json(result.certificate, now)},
-                {"replaced", replaced},
-                {"unchanged", result.unchanged}};
+    auto pin = std::make_shared<secret>(secret_param(params, "pin"));
+    bool confirm_final_try = optional_bool(params, "confirm_final_try", false);
+    on_key(
+        s.tokens, token, std::move(reply),
+        [&s, certificate, pin, confirm_final_try](service::token_access& key) {
+          service::login_request login{*pin, confirm_final_try};
+          return service::write_certificate(key, s.cert_journal, certificate, login);
+        },
+        [&s, token](const auto& result) {
+          auto now =
+              std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+          json replaced = result.replaced ? json(to_hex(*result.replaced)) : json();
+          if (!result.unchanged) {
+            s.events.publish("cert.changed", json{{"token", token},
+                                                  {"certificate", to_hex(result.certificate.id)},
+                                                  {"replaced", replaced}});
+          }
+          return json{{"certificate", certificate_json(result.certificate, now)},
+                      {"replaced", replaced},
+                      {"unchanged", result.unchanged}};
+        });
   });
 }
 

@@ -1,11 +1,13 @@
 #include "api/dispatcher.hpp"
 
 #include <openssl/crypto.h>
-
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "api/json_limits.hpp"
 #include "api/json_rpc.hpp"
 
 namespace sealbridge::api {
@@ -20,13 +22,16 @@ void wipe(std::string& text) {
   if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
 }
 
+void wipe_pin_param(json& params) {
+  if (!params.is_object()) return;
+  if (auto pin = params.find("pin"); pin != params.end() && pin->is_string())
+    wipe(pin->get_ref<std::string&>());
+}
+
 void wipe_pins(json& message) {
   auto visit = [](json& request) {
     if (!request.is_object()) return;
-    auto params = request.find("params");
-    if (params == request.end() || !params->is_object()) return;
-    if (auto pin = params->find("pin"); pin != params->end() && pin->is_string())
-      wipe(pin->get_ref<std::string&>());
+    if (auto params = request.find("params"); params != request.end()) wipe_pin_param(*params);
   };
   if (message.is_array()) {
     for (auto& item : message) visit(item);
@@ -35,12 +40,64 @@ void wipe_pins(json& message) {
   }
 }
 
+// The JSON parser and the methods keep short strings (a PIN among them) in their own stack
+// frames, below the caller's, where they stay until overwritten: overwrite them once a request
+// is done, on the API thread that parsed it.
+[[gnu::noinline]] void wipe_stack_below() {
+  volatile unsigned char scratch[32 * 1024];
+  OPENSSL_cleanse(const_cast<unsigned char*>(scratch), sizeof scratch);
+}
+
+// The last step of every reply path, so it must not throw: text that is not valid UTF-8
+// (which should have been converted where it entered) is replaced rather than lost.
+std::string reply_text(const json& reply) {
+  if (reply.is_null()) return {};
+  return reply.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Collects the replies of a batch in request order and sends them as one array once the last
+// entry has answered, whichever thread that happens on.
+class batch_replies {
+ public:
+  batch_replies(std::size_t count, reply_callback done)
+      : replies_(count), remaining_(count), done_(std::move(done)) {}
+
+  void set(std::size_t index, json reply) {
+    json out;
+    {
+      std::lock_guard lock(mutex_);
+      replies_[index] = std::move(reply);
+      if (--remaining_ > 0) return;
+      out = json::array();
+      for (auto& r : replies_) {
+        if (!r.is_null()) out.push_back(std::move(r));
+      }
+    }
+    done_(out.empty() ? std::string() : reply_text(out));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<json> replies_;
+  std::size_t remaining_;
+  reply_callback done_;
+};
+
 }  // namespace
 
 dispatcher::dispatcher(unsigned threads) : pool_("api", threads) {}
 dispatcher::~dispatcher() = default;
 
-void dispatcher::add(std::string name, method_fn fn) { methods_[std::move(name)] = std::move(fn); }
+void dispatcher::add(std::string name, method_fn fn) {
+  methods_[std::move(name)] = [fn = std::move(fn)](const json& params, const call_context& context,
+                                                   responder reply) {
+    reply.ok(fn(params, context));
+  };
+}
+
+void dispatcher::add_async(std::string name, async_method_fn fn) {
+  methods_[std::move(name)] = std::move(fn);
+}
 
 std::vector<std::string> dispatcher::method_names() const {
   std::vector<std::string> names;
@@ -50,64 +107,82 @@ std::vector<std::string> dispatcher::method_names() const {
 
 void dispatcher::handle(const call_context& context, std::string body, reply_callback done) {
   pool_.post([this, context, body = std::move(body), done = std::move(done)]() mutable {
-    auto reply = process(context, body);
+    try {
+      dispatch(context, body, done);
+    } catch (const std::exception& e) {
+      // dispatch answers every path itself; this is the net under it.
+      spdlog::error("request not dispatched: {}", e.what());
+      done(reply_text(error_reply(nullptr, error(errc::internal))));
+    }
     wipe(body);
-    done(std::move(reply));
+    wipe_stack_below();
   });
 }
 
 std::string dispatcher::process(const call_context& context, const std::string& body) const {
-  json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (message.is_discarded()) {
-    return error_reply(nullptr, error(errc::bad_request, "the body is not valid JSON"), kParseErrorCode)
-        .dump();
-  }
-  std::string reply;
-  if (message.is_array()) {
-    if (message.empty()) return error_reply(nullptr, error(errc::bad_request, "empty batch")).dump();
-    json replies = json::array();
-    for (const auto& item : message) {
-      json one = process_one(context, item);
-      if (!one.is_null()) replies.push_back(std::move(one));
-    }
-    if (!replies.empty()) reply = replies.dump();
-  } else {
-    json one = process_one(context, message);
-    if (!one.is_null()) reply = one.dump();
-  }
-  wipe_pins(message);
-  return reply;
+  auto reply = std::make_shared<std::promise<std::string>>();
+  auto answer = reply->get_future();
+  dispatch(context, body, [reply](std::string text) { reply->set_value(std::move(text)); });
+  return answer.get();
 }
 
-json dispatcher::process_one(const call_context& context, const json& message) const {
+void dispatcher::dispatch(const call_context& context, const std::string& body,
+                          reply_callback done) const {
+  auto refuse = [&](const error& e, std::optional<int> rpc_code = {}) {
+    done(reply_text(error_reply(nullptr, e, rpc_code)));
+  };
+  if (nesting_exceeds(body, kMaxJsonDepth)) {
+    return refuse(error(errc::bad_request,
+                        "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"));
+  }
+  json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (message.is_discarded())
+    return refuse(error(errc::bad_request, "the body is not valid JSON"), kParseErrorCode);
+
+  if (!message.is_array()) {
+    dispatch_one(context, message, [done](json reply) { done(reply_text(reply)); });
+  } else if (message.empty()) {
+    refuse(error(errc::bad_request, "empty batch"));
+  } else if (message.size() > kMaxBatchEntries) {
+    refuse(error(errc::bad_request,
+                 "a batch holds at most " + std::to_string(kMaxBatchEntries) + " requests"));
+  } else {
+    auto replies = std::make_shared<batch_replies>(message.size(), done);
+    for (std::size_t i = 0; i < message.size(); ++i) {
+      dispatch_one(context, message[i],
+                   [replies, i](json reply) { replies->set(i, std::move(reply)); });
+    }
+  }
+  wipe_pins(message);
+}
+
+void dispatcher::dispatch_one(const call_context& context, const json& message,
+                              responder::deliver_fn deliver) const {
   // Read the id before validating, so even an invalid envelope's error carries it.
-  std::optional<json> id;
+  const json* id = nullptr;
+  bool notification = true;
   if (message.is_object()) {
-    if (auto it = message.find("id");
-        it != message.end() && (it->is_string() || it->is_number_integer() || it->is_null()))
-      id = *it;
+    if (auto it = message.find("id"); it != message.end()) {
+      notification = false;
+      if (it->is_string() || it->is_number_integer() || it->is_null()) id = &*it;
+    }
   }
-  bool envelope_read = false;
+  static const json null_id;
+  rpc_request request;
   try {
-    rpc_request request = parse_request(message);
-    envelope_read = true;
-    auto method = methods_.find(request.method);
-    if (method == methods_.end()) throw error(errc::method_not_found, request.method);
-    json result = method->second(request.params, context);
-    if (!id) return nullptr;  // a notification gets no reply, even on success
-    return result_reply(*id, std::move(result));
+    request = parse_request(message);
   } catch (const error& e) {
-    if (e.code() == errc::internal) spdlog::error("internal error: {}", e.what());
-    // The spec answers an unreadable envelope even without an id; a notification stays silent.
-    if (!id && envelope_read) return nullptr;
-    return error_reply(id.value_or(nullptr), e);
-  } catch (const std::exception& e) {
-    // The one place where anything unexpected becomes a protocol error; the text stays in
-    // the log, not in a reply to a web page.
-    spdlog::error("unexpected exception in a method: {}", e.what());
-    if (!id) return nullptr;
-    return error_reply(*id, error(errc::internal));
+    // The spec answers an unreadable envelope even without an id.
+    deliver(error_reply(id ? *id : null_id, e));
+    return;
   }
+  // A notification (no id) runs but gets no reply, even on failure.
+  responder reply(notification ? nullptr : (id ? id : &null_id), std::move(deliver));
+  auto method = methods_.find(request.method);
+  if (method == methods_.end()) return reply.fail(error(errc::method_not_found, request.method));
+  reply.guard([&] { method->second(request.params, context, reply); });
+  // parse_request copied the params; methods have taken what they need by now.
+  wipe_pin_param(request.params);
 }
 
 }  // namespace sealbridge::api

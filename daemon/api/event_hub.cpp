@@ -17,7 +17,10 @@ void event_hub::subscribe(std::weak_ptr<notification_sink> sink) {
 }
 
 void event_hub::publish(std::string_view method, const nlohmann::json& params) {
-  std::string text = notification(method, params).dump();
+  // Never throws: text that is not valid UTF-8 is replaced rather than taking the watcher
+  // thread (and the daemon) down.
+  std::string text =
+      notification(method, params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::vector<std::shared_ptr<notification_sink>> live;
   {
     std::lock_guard lock(mutex_);

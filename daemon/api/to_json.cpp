@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bytes.hpp"
+#include "core/text.hpp"
 
 namespace sealbridge::api {
 
@@ -15,7 +16,7 @@ json token_json(const service::token_record& token) {
           {"manufacturer", token.info.manufacturer},
           {"model", token.info.model},
           {"serial", token.info.serial},
-          {"module", token.module.path.string()},
+          {"module", to_utf8_lenient(token.module.path.string())},
           {"module_name", token.module.name},
           {"flags",
            {{"login_required", flags.login_required},
@@ -26,6 +27,14 @@ json token_json(const service::token_record& token) {
 }
 
 json certificate_json(const service::certificate_entry& cert, sys_seconds now) {
+  using service::key_presence;
+  // has_private_key stays true exactly when it was; null (not false) when nobody can tell yet.
+  const json has_private_key = cert.private_key == key_presence::unknown
+                                   ? json(nullptr)
+                                   : json(cert.private_key == key_presence::present);
+  const char* private_key = cert.private_key == key_presence::present  ? "present"
+                            : cert.private_key == key_presence::absent ? "absent"
+                                                                       : "unknown";
   return {{"id", to_hex(cert.id)},
           {"label", cert.label},
           {"subject", cert.info.subject},
@@ -36,12 +45,14 @@ json certificate_json(const service::certificate_entry& cert, sys_seconds now) {
           {"days_left", days_between(now, cert.info.not_after)},
           {"key_type", cert.info.key_type},
           {"usage", cert.info.usage},
-          {"has_private_key", cert.has_private_key},
+          {"has_private_key", has_private_key},
+          {"private_key", private_key},
           {"der", to_base64(cert.der)}};
 }
 
 json module_json(const service::module_status& module) {
-  json out = {{"path", module.config.path.string()},
+  // Paths stay raw bytes for dlopen; a path given on a GBK system's command line is shown decoded.
+  json out = {{"path", to_utf8_lenient(module.config.path.string())},
               {"name", module.config.name},
               {"loaded", module.library.has_value()}};
   if (module.library) {

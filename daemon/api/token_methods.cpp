@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "api/key_work.hpp"
 #include "api/methods.hpp"
 #include "api/params.hpp"
 #include "api/to_json.hpp"
@@ -16,15 +17,17 @@ void add_token_methods(dispatcher& table, services& s) {
     return json{{"tokens", std::move(tokens)}};
   });
 
-  table.add("cert.list", [&s](const json& params, const call_context&) {
-    auto token = required_string(params, "token");
-    auto certs = s.tokens.run(token, [](service::token_access& key) {
-      return service::read_certificates(key);
-    });
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    json list = json::array();
-    for (const auto& c : certs) list.push_back(certificate_json(c, now));
-    return json{{"certificates", std::move(list)}};
+  table.add_async("cert.list", [&s](const json& params, const call_context&, responder reply) {
+    on_key(
+        s.tokens, required_string(params, "token"), std::move(reply),
+        [](service::token_access& key) { return service::read_certificates(key); },
+        [](const auto& certs) {
+          auto now =
+              std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+          json list = json::array();
+          for (const auto& c : certs) list.push_back(certificate_json(c, now));
+          return json{{"certificates", std::move(list)}};
+        });
   });
 }
 
