@@ -70,8 +70,9 @@ gate_decision deny(int status, errc code, std::string detail, header_list header
 constexpr std::array<std::string_view, 3> kSafeRequestHeaders = {"accept", "accept-language",
                                                                  "content-language"};
 
-std::string allowed_request_headers(std::string_view requested) {
+std::string allowed_request_headers(std::string_view requested, std::string_view extra = {}) {
   std::string out = "Content-Type";
+  if (!extra.empty()) out += ", " + std::string(extra);
   while (!requested.empty()) {
     auto comma = requested.find(',');
     auto name = to_lower(trim(requested.substr(0, comma)));
@@ -91,11 +92,34 @@ std::string_view target_path(std::string_view target) noexcept {
   return target.substr(0, target.find_first_of("?#"));
 }
 
+bool is_sdk_path(std::string_view target) noexcept {
+  return target_path(target).substr(0, 5) == "/sdk/";
+}
+
 route route_of(std::string_view target) noexcept {
   auto path = target_path(target);
   if (path == "/rpc") return route::rpc;
   if (path == "/ws") return route::websocket;
+  if (path == "/documents") return route::documents;
+  if (path.substr(0, 11) == "/documents/") return route::document;
   return route::static_file;
+}
+
+std::string_view document_id_of(std::string_view target) noexcept {
+  auto path = target_path(target);
+  if (path.substr(0, 11) != "/documents/") return {};
+  auto id = path.substr(11);
+  if (id.empty() || id.size() > 64 || !std::all_of(id.begin(), id.end(), is_alnum)) return {};
+  return id;
+}
+
+std::string document_media_type(std::string_view content_type) {
+  auto type = to_lower(trim(content_type.substr(0, content_type.find(';'))));
+  for (std::string_view known :
+       {"application/pdf", "application/ofd", "application/octet-stream"}) {
+    if (type == known) return type;
+  }
+  return {};
 }
 
 bool is_allowed_host(std::string_view host, std::uint16_t port) {
@@ -160,6 +184,8 @@ gate::gate(std::uint16_t port, const std::vector<std::string>& allowed_origins) 
       }
     }
   }
+  // A configured entry is stored the way browsers serialise an origin (lower case, no default
+  // port), so a request matches only when its Origin header has exactly those bytes.
   for (std::string_view configured : allowed_origins) {
     if (configured.size() > 1 && configured.back() == '/') configured.remove_suffix(1);
     if (auto normalized = normalize_origin(configured)) origins_.push_back(*normalized);
@@ -167,8 +193,7 @@ gate::gate(std::uint16_t port, const std::vector<std::string>& allowed_origins) 
 }
 
 bool gate::origin_allowed(std::string_view origin) const {
-  auto normalized = normalize_origin(origin);
-  return normalized && std::find(origins_.begin(), origins_.end(), *normalized) != origins_.end();
+  return std::find(origins_.begin(), origins_.end(), origin) != origins_.end();
 }
 
 gate_decision gate::check(const request_view& request) const {
@@ -185,13 +210,34 @@ gate_decision gate::check(const request_view& request) const {
       return check_rpc(request);
     case route::websocket:
       return check_websocket(request);
+    case route::documents:
+    case route::document:
+      return check_documents(request, route_of(request.target));
     case route::static_file:
       break;
   }
+  if (is_sdk_path(request.target)) return check_sdk(request);
   if (request.method != "GET" && request.method != "HEAD") {
     return deny(405, errc::not_supported, "method not allowed", {{"Allow", "GET, HEAD"}});
   }
   return {};
+}
+
+// The SDK is loaded by portal pages as an ES module, and module scripts are fetched in CORS
+// mode: allowed origins need the same CORS answer as for /rpc. Everyone still gets the bytes
+// (a classic <script> or a no-cors probe reads nothing it could not read anyway).
+gate_decision gate::check_sdk(const request_view& request) const {
+  if (request.method == "OPTIONS") return preflight_for(request, "GET, HEAD", {});
+  if (request.method != "GET" && request.method != "HEAD") {
+    return deny(405, errc::not_supported, "method not allowed",
+                {{"Allow", "GET, HEAD, OPTIONS"}, {"Vary", "Origin"}});
+  }
+  gate_decision decision;
+  if (request.has_origin && origin_allowed(request.origin)) {
+    decision.headers.emplace_back("Access-Control-Allow-Origin", std::string(request.origin));
+  }
+  decision.headers.emplace_back("Vary", "Origin");
+  return decision;
 }
 
 gate_decision gate::check_api_origin(const request_view& request) const {
@@ -230,15 +276,60 @@ gate_decision gate::check_rpc(const request_view& request) const {
   return decision;
 }
 
+gate_decision gate::check_documents(const request_view& request, route where) const {
+  const bool upload = where == route::documents;
+  if (request.method == "OPTIONS") {
+    return upload ? preflight_for(request, "POST", "X-Document-Name")
+                  : preflight_for(request, "GET, DELETE", {});
+  }
+  auto decision = check_api_origin(request);
+  decision.headers.emplace_back("Vary", "Origin");
+  if (!decision.allowed) return decision;
+
+  header_list cors;
+  if (request.has_origin) cors.emplace_back("Access-Control-Allow-Origin", request.origin);
+  cors.emplace_back("Vary", "Origin");
+
+  if (upload) {
+    if (request.method != "POST") {
+      cors.emplace_back("Allow", "POST, OPTIONS");
+      return deny(405, errc::not_supported, "method not allowed on /documents", std::move(cors));
+    }
+    if (document_media_type(request.content_type).empty()) {
+      return deny(415, errc::unsupported_media_type,
+                  "Content-Type must be application/pdf, application/ofd or "
+                  "application/octet-stream",
+                  std::move(cors));
+    }
+  } else {
+    if (request.method != "GET" && request.method != "DELETE") {
+      cors.emplace_back("Allow", "GET, DELETE, OPTIONS");
+      return deny(405, errc::not_supported, "method not allowed on a document", std::move(cors));
+    }
+    if (document_id_of(request.target).empty()) {
+      return deny(404, errc::not_found, "no such document", std::move(cors));
+    }
+  }
+  decision.headers = std::move(cors);
+  return decision;
+}
+
 gate_decision gate::preflight(const request_view& request) const {
+  return preflight_for(request, "POST", {});
+}
+
+gate_decision gate::preflight_for(const request_view& request, std::string_view methods,
+                                  std::string_view extra_headers) const {
   if (!request.has_origin || !origin_allowed(request.origin)) {
-    return deny(403, errc::origin_not_allowed, "preflight from an origin not in the allowlist");
+    // Vary here too: the answer depends on Origin, and a cache must not hand it to another.
+    return deny(403, errc::origin_not_allowed, "preflight from an origin not in the allowlist",
+                {{"Vary", "Origin"}});
   }
   header_list headers = {
       {"Access-Control-Allow-Origin", std::string(request.origin)},
-      {"Access-Control-Allow-Methods", "POST"},
+      {"Access-Control-Allow-Methods", std::string(methods)},
       {"Access-Control-Allow-Headers",
-       allowed_request_headers(request.access_control_request_headers)},
+       allowed_request_headers(request.access_control_request_headers, extra_headers)},
       {"Access-Control-Max-Age", "600"},
       {"Vary", "Origin"},
   };

@@ -41,11 +41,14 @@ struct gate_decision {
   std::string detail;  // technical reason, for the log and the reply's "detail"
 };
 
-enum class route { rpc, websocket, static_file };
+// documents: POST /documents (upload); document: /documents/{id} (GET, DELETE).
+enum class route { rpc, websocket, static_file, documents, document };
 
 // The path part of a request target (before '?' or '#').
 std::string_view target_path(std::string_view target) noexcept;
 route route_of(std::string_view target) noexcept;
+// Static files under /sdk/ (the JS SDK): answered with CORS headers for allowed origins.
+bool is_sdk_path(std::string_view target) noexcept;
 
 // Host must name this daemon on loopback: 127.0.0.1:PORT, localhost:PORT or [::1]:PORT
 // (case-insensitive, port required). Anything else may be a DNS-rebinding attack.
@@ -58,6 +61,13 @@ std::optional<std::string> normalize_origin(std::string_view origin);
 // application/json, optionally followed by parameters such as "; charset=utf-8".
 bool is_json_content_type(std::string_view content_type) noexcept;
 
+// The media type of an upload to /documents, lower-cased without parameters, when it is one of
+// application/pdf, application/ofd and application/octet-stream; empty otherwise.
+std::string document_media_type(std::string_view content_type);
+
+// The {id} of /documents/{id}, empty when the target is not of that form.
+std::string_view document_id_of(std::string_view target) noexcept;
+
 class gate {
  public:
   // `allowed_origins` come from the administrator's configuration; entries that are not valid
@@ -65,6 +75,7 @@ class gate {
   gate(std::uint16_t port, const std::vector<std::string>& allowed_origins);
 
   std::uint16_t port() const noexcept { return port_; }
+  // Byte for byte against the list (entries are kept as browsers serialise origins).
   bool origin_allowed(std::string_view origin) const;
   gate_decision check(const request_view& request) const;
 
@@ -73,9 +84,13 @@ class gate {
   gate_decision check_rpc(const request_view& request) const;
   gate_decision preflight(const request_view& request) const;
   gate_decision check_websocket(const request_view& request) const;
+  gate_decision check_sdk(const request_view& request) const;
+  gate_decision check_documents(const request_view& request, route where) const;
+  gate_decision preflight_for(const request_view& request, std::string_view methods,
+                              std::string_view extra_headers) const;
 
   std::uint16_t port_;
-  std::vector<std::string> origins_;  // normalized, the daemon's own first
+  std::vector<std::string> origins_;  // canonical serialisations, the daemon's own first
 };
 
 }  // namespace sealbridge::net

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "net/sessions.hpp"
+#include "service/document_store.hpp"
 
 namespace sealbridge::net {
 namespace {
@@ -29,7 +30,14 @@ class detect_session : public std::enable_shared_from_this<detect_session> {
   detect_session(tcp::socket&& socket, connection_slot slot)
       : slot_(std::move(slot)), stream_(std::move(socket)) {}
 
+  auto get_executor() { return stream_.get_executor(); }
+  void evict() noexcept {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
   void start() {
+    slot_.enter(connection_phase::opening, shared_from_this());
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->stream_.expires_after(self->slot_.state().options.limit.handshake_timeout);
       beast::async_detect_ssl(self->stream_, self->buffer_,
@@ -87,13 +95,18 @@ class listener : public std::enable_shared_from_this<listener> {
         });
         return;
       }
-      if (state_->live_connections.load() >= state_->options.limit.max_connections) {
-        spdlog::warn("connection limit ({}) reached; refusing a connection",
+      // At the cap the connection that has waited longest without a request in hand is
+      // closed to make room: a flood of idle or dribbling connections cannot lock out the
+      // seal tool or a portal, while requests being served and WebSocket sessions are kept.
+      if (auto ticket = state_->connections.admit()) {
+        std::make_shared<detect_session>(std::move(socket),
+                                         connection_slot(state_, std::move(ticket)))
+            ->start();
+      } else {
+        spdlog::warn("connection limit ({}) reached with every connection busy; refusing one",
                      state_->options.limit.max_connections);
         beast::error_code ignored;
         socket.close(ignored);
-      } else {
-        std::make_shared<detect_session>(std::move(socket), connection_slot(state_))->start();
       }
     } catch (const std::exception& e) {
       spdlog::error("accept: {}", e.what());
@@ -105,6 +118,30 @@ class listener : public std::enable_shared_from_this<listener> {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<server_state> state_;
+};
+
+// Removes expired documents every minute, so an idle daemon does not keep them past their ttl.
+class document_janitor : public std::enable_shared_from_this<document_janitor> {
+ public:
+  document_janitor(asio::io_context& io, service::document_store& store)
+      : timer_(io), store_(store) {}
+
+  void start() {
+    timer_.expires_after(std::chrono::minutes(1));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      try {
+        self->store_.expire();
+      } catch (const std::exception& e) {
+        spdlog::warn("removing expired documents: {}", e.what());
+      }
+      self->start();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  service::document_store& store_;
 };
 
 bool open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, beast::error_code& ec) {
@@ -172,6 +209,7 @@ void server::start() {
   if (d.state) throw sealbridge::error(errc::internal, "server already started");
 
   std::vector<tcp::acceptor> acceptors;
+  std::vector<std::string> bound;
   std::uint16_t port = d.options.port;
   for (const auto& text : d.options.addresses) {
     beast::error_code ec;
@@ -182,7 +220,9 @@ void server::start() {
     tcp::acceptor acceptor(d.io);
     if (!open_acceptor(acceptor, tcp::endpoint(address, port), ec)) {
       if (address.is_v6()) {
-        spdlog::debug("not listening on [{}]:{}: {}", text, port, ec.message());
+        // A host without IPv6 loopback is normal; another process holding [::1]:PORT is not
+        // (pages using localhost may reach it instead of us), so say so either way.
+        spdlog::warn("not listening on [{}]:{}: {}", text, port, ec.message());
         continue;
       }
       throw sealbridge::error(errc::io_error, "cannot listen on " + text + ":" +
@@ -190,6 +230,7 @@ void server::start() {
     }
     if (port == 0) port = acceptor.local_endpoint().port();
     acceptors.push_back(std::move(acceptor));
+    bound.push_back(address.is_v6() ? "[" + text + "]" : text);
   }
   if (acceptors.empty()) throw sealbridge::error(errc::io_error, "no address to listen on");
 
@@ -200,12 +241,20 @@ void server::start() {
     l->start();
     d.listeners.push_back(std::move(l));
   }
-  spdlog::info("listening on port {} ({} address(es), TLS {})", port, d.listeners.size(),
-               d.state->tls ? "on" : "off");
+  if (d.options.documents) std::make_shared<document_janitor>(d.io, *d.options.documents)->start();
+  std::string addresses;
+  for (const auto& name : bound) {
+    addresses += (addresses.empty() ? "" : ", ") + name + ":" + std::to_string(port);
+  }
+  spdlog::info("listening on {} (TLS {})", addresses, d.state->tls ? "on" : "off");
 }
 
 std::uint16_t server::port() const {
   return impl_->state ? impl_->state->gate_rules.port() : 0;
+}
+
+bool server::tls() const {
+  return impl_->state && impl_->state->tls;
 }
 
 void server::run() {
