@@ -9,19 +9,28 @@ namespace sealbridge::app {
 std::string usage_text() {
   return R"(Usage: sealbridged [OPTIONS]
        sealbridged inspect FILE
+       sealbridged tls-setup [--state-dir DIR] [--force]
 
 SealBridge signing service: lets allowed portal pages reach the USB key through its
 PKCS#11 driver, on 127.0.0.1 only.
 
+tls-setup mints the local TLS root and leaf into DIR/tls (root.pem, localhost.pem,
+localhost.key) when missing or within 30 days of expiry; the root's key is never written.
+The daemon does the same at start unless the config says "tls": false.
+
 Options:
-  --config FILE            JSON config file (default /etc/sealbridge/config.json if present)
+  --config FILE            JSON config file (default: /etc/sealbridge/config.json, then
+                           ~/.config/sealbridge/config.json on top, where present)
   --listen HOST:PORT       loopback address and port (default 127.0.0.1:16116; port 0 = any)
   --module PATH            PKCS#11 driver to load (repeatable; replaces the config's list)
-  --allow-origin ORIGIN    portal origin allowed to call, e.g. https://portal.example.cn (repeatable)
+  --allow-origin ORIGIN    portal origin allowed to call, e.g. https://portal.example.cn
+                           (repeatable; adds to the config's allowed_origins)
   --state-dir DIR          logs, journal and runtime files
   --webroot DIR            directory of the local pages (seal tool, SDK)
-  --trust-seal-maker PEM   trusted seal-maker root certificate (repeatable)
+  --trust-seal-maker PEM   trusted seal-maker root certificate (repeatable; adds to the
+                           config's trusted_seal_makers)
   --log-level LEVEL        trace, debug, info, warn or error (default info)
+  --force                  tls-setup: mint a new root and leaf even if the current ones are good
   --help                   show this text
   --version                show the version
 )";
@@ -63,6 +72,8 @@ command_line parse_command_line(int argc, const char* const* argv) {
       cl.webroot = value();
     } else if (arg == "--log-level") {
       cl.log_level = value();
+    } else if (arg == "--force") {
+      cl.force = true;
     } else if (arg == "--trust-seal-maker") {
       cl.trusted_seal_makers.push_back(value());
     } else if (arg.starts_with("-")) {

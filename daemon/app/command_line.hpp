@@ -17,6 +17,7 @@ struct command_line {
   std::optional<std::string> webroot;
   std::optional<std::string> log_level;
   std::vector<std::string> trusted_seal_makers;
+  bool force = false;                   // tls-setup: mint even when the files are still good
   std::vector<std::string> positional;  // a subcommand and its arguments, e.g. "inspect FILE"
 };
 
