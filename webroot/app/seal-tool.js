@@ -2,7 +2,8 @@
 // from the daemon and part of it (certificate subjects, labels) is chosen by whoever issued
 // the key, so it is only ever written with textContent, never parsed as HTML.
 import { SealBridge, SealBridgeError } from '../sdk/sealbridge.js';
-import { renderSealList } from './seals.js';
+import { readableSubject, renderSealList, techDetails } from './seals.js';
+import { setupPdfVerify } from './verify-pdf.js';
 
 const EXPIRING_DAYS = 30;
 
@@ -17,6 +18,12 @@ const USAGE_ZH = {
   cRLSign: '签发CRL',
   encipherOnly: '仅加密',
   decipherOnly: '仅解密',
+};
+
+const KEY_TYPE_ZH = {
+  RSA: 'RSA',
+  SM2: 'SM2（国密）',
+  EC: 'ECC（椭圆曲线）',
 };
 
 const LEVEL_TEXT = {
@@ -54,9 +61,9 @@ function localDate(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-function commonName(dn) {
-  const match = /(?:^|,)\s*CN=((?:\\.|[^,])*)/.exec(dn || '');
-  return match ? match[1].replace(/\\(.)/g, '$1') : dn || '';
+/** A certificate's holder in words, never a raw DN: "张三（示例科技有限公司）". */
+function certHolder(dn) {
+  return readableSubject(dn) || '（未写明持有人的证书）';
 }
 
 function daysLeft(cert) {
@@ -99,9 +106,15 @@ class SealTool {
     $('refresh').addEventListener('click', () => this.refresh());
     $('diagnose').addEventListener('click', () => this.loadDiagnosis());
     this.sb.on('connection', (ev) => this.onConnection(ev));
-    this.sb.on('token.inserted', () => this.refresh());
+    // The service finishes a write an unplug interrupted once the key is back, without an event
+    // of its own: a second look a moment later shows the seals as they end up.
+    this.sb.on('token.inserted', () => {
+      this.refresh();
+      setTimeout(() => this.refresh(), 1500);
+    });
     this.sb.on('token.removed', () => this.refresh());
     this.sb.on('seal.changed', () => this.refresh());
+    setupPdfVerify(this.sb);
     this.connect();
   }
 
@@ -145,7 +158,7 @@ class SealTool {
     const err = e instanceof SealBridgeError ? e : new SealBridgeError({ code: 'INTERNAL', detail: String(e) });
     $('error-zh').textContent = err.messageZh;
     $('error-en').textContent = err.messageEn;
-    $('error-code').textContent = err.code;
+    $('error-code').textContent = [err.code, err.detail].filter(Boolean).join(' · ');
     $('error').hidden = false;
   }
 
@@ -175,6 +188,7 @@ class SealTool {
   }
 
   async load() {
+    this.unreadKey = false;
     const info = await this.sb.info();
     this.modules = new Map((info.modules || []).map((m) => [m.path, m]));
     $('version').textContent = info.version ? `v${info.version}` : '';
@@ -187,6 +201,22 @@ class SealTool {
     $('no-key').hidden = tokens.length > 0;
     document.body.dataset.tokens = String(tokens.length);
     await this.loadDiagnosis();
+    this.retryUnreadKey();
+  }
+
+  // A key still listed but answering "removed" is either on its way out (token.removed follows)
+  // or just plugged in and being reopened: read it again shortly instead of leaving it blank.
+  retryUnreadKey() {
+    if (!this.unreadKey) {
+      this.unreadRetries = 0;
+      return;
+    }
+    if (this.unreadTimer || (this.unreadRetries || 0) >= 20) return;
+    this.unreadRetries = (this.unreadRetries || 0) + 1;
+    this.unreadTimer = setTimeout(() => {
+      this.unreadTimer = null;
+      this.refresh();
+    }, 500);
   }
 
   async renderToken(token) {
@@ -199,9 +229,17 @@ class SealTool {
       [token.manufacturer, token.model].filter(Boolean).join(' / ') || '—';
     const mod = this.modules.get(token.module);
     const moduleCell = card.querySelector('.token-module');
-    moduleCell.textContent = token.module || '—';
     const moduleName = (mod && mod.name) || token.module_name;
-    if (moduleName) moduleCell.prepend(el('span', 'module-name', moduleName), ' ');
+    moduleCell.replaceChildren(moduleName
+      ? el('span', 'module-name', moduleName)
+      : bilingual(el('span'), '已加载', 'loaded'));
+    const tokenTech = techDetails([
+      ['token id', token.id],
+      ['driver', token.module],
+      ['manufacturer', token.manufacturer],
+      ['model', token.model],
+      ['flags', Object.entries(token.flags || {}).filter(([, v]) => v).map(([k]) => k).join(', ')],
+    ]);
 
     const pin = pinStatus(token.flags);
     const pinCell = card.querySelector('.token-pin');
@@ -221,13 +259,14 @@ class SealTool {
       const { certificates } = await this.sb.certificates(token.id);
       certsBox.replaceChildren(...certificates.map((c) => this.renderCert(c)));
       for (const c of certificates) {
-        this.certNames.set(`${token.id}/${c.id}`, `${commonName(c.subject)} ${c.label || ''}`.trim());
+        this.certNames.set(`${token.id}/${c.id}`, certHolder(c.subject));
       }
       if (certificates.length === 0) bilingual(certsStatus, 'UKey中没有证书', 'No certificates on this key.');
       else certsStatus.remove();
     } catch (e) {
       if (e instanceof SealBridgeError && (e.code === 'TOKEN_REMOVED' || e.code === 'TOKEN_NOT_FOUND')) {
-        bilingual(certsStatus, 'UKey已被拔出', 'The key was removed.');
+        this.unreadKey = true;
+        bilingual(certsStatus, '正在读取UKey…', 'Reading the key…');
       } else {
         bilingual(certsStatus, `读取证书失败：${e.messageZh || e.message}`, e.messageEn || '');
       }
@@ -235,6 +274,7 @@ class SealTool {
     const seals = card.querySelector('.seals');
     seals.dataset.tokenId = token.id;
     await this.loadSeals(token, seals);
+    card.append(tokenTech);
     return card;
   }
 
@@ -246,7 +286,8 @@ class SealTool {
       box.dataset.count = '';
       const status = el('p', 'muted seals-status');
       if (e instanceof SealBridgeError && (e.code === 'TOKEN_REMOVED' || e.code === 'TOKEN_NOT_FOUND')) {
-        bilingual(status, 'UKey已被拔出', 'The key was removed.');
+        this.unreadKey = true;
+        bilingual(status, '正在读取UKey…', 'Reading the key…');
       } else if (e instanceof SealBridgeError && e.code === 'PIN_REQUIRED') {
         bilingual(status, '这个UKey的印章需要输入口令才能查看', 'This key needs its PIN to list seals.');
       } else {
@@ -260,7 +301,7 @@ class SealTool {
     const card = $('cert-template').content.firstElementChild.cloneNode(true);
     card.dataset.certId = cert.id;
     const left = daysLeft(cert);
-    card.querySelector('.cert-cn').textContent = commonName(cert.subject);
+    card.querySelector('.cert-cn').textContent = certHolder(cert.subject);
     card.querySelector('.cert-label').textContent = cert.label || '';
     const badge = card.querySelector('.cert-badge');
     if (left < 0) {
@@ -282,15 +323,29 @@ class SealTool {
     } else {
       bilingual(expiry, `有效期到 ${until}，剩余 ${left} 天`, `valid until ${until}, ${left} days left`);
     }
-    card.querySelector('.cert-subject').textContent = cert.subject || '';
-    card.querySelector('.cert-issuer').textContent = cert.issuer || '';
-    card.querySelector('.cert-serial').textContent = cert.serial || '';
+    card.querySelector('.cert-subject').textContent = certHolder(cert.subject);
+    card.querySelector('.cert-issuer').textContent = readableSubject(cert.issuer) || '—';
     card.querySelector('.cert-validity').textContent = `${localDate(cert.not_before)} 至 ${until}`;
-    const keyType = card.querySelector('.cert-keytype');
-    keyType.textContent = cert.key_type || '';
-    if (cert.has_private_key) keyType.append(' ', bilingual(el('span', 'muted'), '（有私钥）', 'with private key'));
-    const usage = (cert.usage || []).map((u) => USAGE_ZH[u] || u);
-    card.querySelector('.cert-usage').textContent = usage.length ? usage.join('、') : '—';
+    card.querySelector('.cert-keytype').textContent = KEY_TYPE_ZH[cert.key_type] || cert.key_type || '—';
+    // has_private_key is null when only a login could tell.
+    const privateKey = card.querySelector('.cert-private');
+    if (cert.has_private_key === true) bilingual(privateKey, '在UKey中', 'on the key');
+    else if (cert.has_private_key === false) bilingual(privateKey, '不在UKey中', 'not on the key');
+    else bilingual(privateKey, '输入口令后才能确认', 'known after a PIN login');
+    const usage = (cert.usage || []).map((u) => USAGE_ZH[u]).filter(Boolean);
+    card.querySelector('.cert-usage').textContent = usage.length ? [...new Set(usage)].join('、') : '—';
+    card.append(techDetails([
+      ['subject', cert.subject],
+      ['issuer', cert.issuer],
+      ['serial', cert.serial],
+      ['id', cert.id],
+      ['label', cert.label],
+      ['key type', cert.key_type],
+      ['private key', String(cert.has_private_key ?? 'unknown')],
+      ['key usage', (cert.usage || []).join(', ')],
+      ['not before', cert.not_before],
+      ['not after', cert.not_after],
+    ]));
     return card;
   }
 
@@ -318,6 +373,47 @@ class SealTool {
     $('findings').replaceChildren(...findings.map((f) => this.renderFinding(f)));
   }
 
+  /** What the clerk reads for a finding: [zh, en], in words, with names instead of ids and DNs. */
+  findingWords(f) {
+    const tokenId = typeof f.token === 'object' && f.token ? f.token.id : f.token;
+    const key = (typeof f.token === 'object' && f.token?.label) || this.tokenNames.get(tokenId) || 'UKey';
+    const cert = typeof f.certificate === 'object' && f.certificate
+      ? certHolder(f.certificate.subject)
+      : (f.certificate && (this.certNames.get(`${tokenId}/${f.certificate}`) || certHolder(f.certificate))) || '证书';
+    const modulePath = typeof f.module === 'object' && f.module ? f.module.path : f.module;
+    const driver = (typeof f.module === 'object' && f.module?.name) || this.modules.get(modulePath)?.name || 'UKey驱动';
+    const days = f.days_left;
+    switch (f.code) {
+      case 'DRIVER_LOADED':
+        return [`驱动“${driver}”已加载`, 'the key driver is loaded'];
+      case 'DRIVER_LOAD_FAILED':
+        return [`驱动“${driver}”无法加载，请重新安装UKey驱动；仍不行请联系技术支持`, 'the key driver could not be loaded; reinstall it'];
+      case 'NO_DRIVER_CONFIGURED':
+        return ['还没有配置UKey驱动，请联系管理员', 'no key driver is configured; ask your administrator'];
+      case 'NO_KEY':
+        return ['没有检测到UKey，请插入UKey', 'no key plugged in'];
+      case 'KEY_PRESENT':
+        return [`已检测到UKey“${key}”`, 'the key is plugged in'];
+      case 'KEY_UNREADABLE':
+        return [`无法读取UKey“${key}”中的证书，请拔出后重新插入；仍不行请联系技术支持`, 'the key\'s certificates could not be read'];
+      case 'PIN_LOCKED':
+        return [`UKey“${key}”的口令已锁定，请联系UKey发放机构解锁`, 'the PIN is locked'];
+      case 'PIN_FINAL_TRY':
+        return [`UKey“${key}”的口令只剩最后一次机会，请仔细核对后再输入`, 'one PIN try left'];
+      case 'CERT_EXPIRING':
+        return [
+          `证书“${cert}”${typeof days === 'number' ? `还有 ${days} 天到期` : '即将到期'}，请及时办理数字证书延期` +
+            '（电子印章延期前需要先延期数字证书）',
+          `a certificate expires${typeof days === 'number' ? ` in ${days} days` : ' soon'}; renew it`,
+        ];
+      case 'CERT_EXPIRED':
+        return [`证书“${cert}”已过期，请办理数字证书延期`, 'a certificate has expired; renew it'];
+      default:
+        // Newer daemons may report more; their own sentence is the best we have.
+        return [f.message_zh || '检测到一项需要注意的情况', f.message_en || ''];
+    }
+  }
+
   renderFinding(f) {
     const level = LEVEL_TEXT[f.level] ? f.level : 'info';
     const item = el('li', `finding finding-${level}`);
@@ -325,25 +421,20 @@ class SealTool {
     const tag = el('span', `badge badge-${level === 'info' ? 'ok' : level}`);
     bilingual(tag, LEVEL_TEXT[level][0], LEVEL_TEXT[level][1]);
     const body = el('div', 'finding-body');
-    body.append(el('p', 'finding-zh', f.message_zh || f.code));
-    if (f.message_en) body.append(el('p', 'en', f.message_en));
-    const extra = [];
+    const [zh, en] = this.findingWords(f);
+    body.append(el('p', 'finding-zh', zh));
+    if (en) body.append(el('p', 'en', en));
     const tokenId = typeof f.token === 'object' && f.token ? f.token.id : f.token;
-    if (f.token) {
-      const name = (typeof f.token === 'object' && f.token.label) || this.tokenNames.get(tokenId) || tokenId;
-      extra.push(`UKey: ${name}`);
-    }
-    if (f.certificate) {
-      const cert = f.certificate;
-      const name = typeof cert === 'object'
-        ? commonName(cert.subject) || cert.label || cert.id
-        : this.certNames.get(`${tokenId}/${cert}`) || (cert.includes('=') ? commonName(cert) : cert);
-      extra.push(`证书 / Certificate: ${name}`);
-    }
-    if (typeof f.days_left === 'number') extra.push(`剩余 ${f.days_left} 天 / ${f.days_left} days left`);
-    if (f.module) extra.push(`驱动 / Driver: ${typeof f.module === 'object' ? f.module.name || f.module.path : f.module}`);
-    if (extra.length) body.append(el('p', 'finding-extra muted', extra.join(' · ')));
-    body.append(el('code', 'finding-code', f.code || ''));
+    const cert = typeof f.certificate === 'object' && f.certificate ? f.certificate.subject || f.certificate.id : f.certificate;
+    body.append(techDetails([
+      ['code', f.code],
+      ['message', f.message_zh],
+      ['message (en)', f.message_en],
+      ['token', tokenId],
+      ['certificate', cert],
+      ['driver', typeof f.module === 'object' && f.module ? f.module.path : f.module],
+      ['days left', typeof f.days_left === 'number' ? String(f.days_left) : ''],
+    ]));
     item.append(tag, body);
     return item;
   }

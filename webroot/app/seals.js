@@ -25,14 +25,14 @@ export const SEAL_ERROR_ZH = {
   SEAL_EXPIRED: ['印章不在有效期内', 'outside its validity'],
 };
 
-function el(tag, className, text) {
+export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = String(text);
   return node;
 }
 
-function bilingual(node, zh, en) {
+export function bilingual(node, zh, en) {
   node.replaceChildren(document.createTextNode(zh));
   if (en) node.append(' ', el('span', 'en', en));
   return node;
@@ -53,9 +53,34 @@ export function sealDaysLeft(seal) {
   return Math.floor((new Date(seal.valid_end).getTime() - Date.now()) / 86400000);
 }
 
-function commonName(dn) {
-  const match = /(?:^|,)\s*CN=((?:\\.|[^,])*)/.exec(dn || '');
-  return match ? match[1].replace(/\\(.)/g, '$1') : dn || '';
+/** One attribute of an RFC 2253 name ("CN", "O"), unescaped; '' when absent. */
+export function dnField(dn, name) {
+  const match = new RegExp(`(?:^|,)\\s*${name}=((?:\\\\.|[^,])*)`).exec(dn || '');
+  return match ? match[1].replace(/\\(.)/g, '$1') : '';
+}
+
+/** Who a certificate is for, as a clerk names it: "张三（示例科技有限公司）". */
+export function readableSubject(dn) {
+  const cn = dnField(dn, 'CN');
+  const o = dnField(dn, 'O');
+  if (cn && o && cn !== o) return `${cn}（${o}）`;
+  return cn || o || '';
+}
+
+/**
+ * A closed "技术信息" box: codes, names and paths that support staff ask for, kept out of the
+ * sentences a clerk reads. rows: [label, value] with empty values left out.
+ */
+export function techDetails(rows) {
+  const box = el('details', 'tech');
+  box.append(bilingual(el('summary'), '技术信息', 'details for support staff'));
+  const list = el('dl', 'tech-list');
+  for (const [label, value] of rows) {
+    if (value === undefined || value === null || value === '') continue;
+    list.append(el('dt', null, label), el('dd', 'mono', value));
+  }
+  box.append(list);
+  return box;
 }
 
 /** An <img> for the seal's picture, or a placeholder box when it cannot be shown. */
@@ -97,6 +122,35 @@ function fact(dl, zh, en, value, className) {
   return dd;
 }
 
+/** Words for a seal's warnings (docs/api.md, Seal): [zh, en] each. */
+function warningWords(w) {
+  if (w.code === 'SEAL_OUTLIVES_CERT') {
+    const who = readableSubject(w.cert_subject) || '签名证书';
+    const until = localDate(w.cert_not_after);
+    const when = w.cert_days_left < 0 ? `已于 ${until} 过期` : `${until} 到期`;
+    return [
+      `印章绑定的证书“${who}”${when}，早于印章的有效期。证书到期后这枚印章不能再盖章：` +
+        '请先办理数字证书延期，再延期印章（电子印章延期前需要先延期数字证书）',
+      `the certificate this seal signs with ends on ${until}, before the seal does; renew the certificate first`,
+    ];
+  }
+  if (w.code === 'SEAL_FIELD_UNEXPECTED') {
+    return ['印章数据中有不符合标准的内容，印章仍可读取', 'the seal holds data its standard does not allow'];
+  }
+  return ['印章有一项需要注意的情况', 'a warning about this seal'];
+}
+
+function renderWarnings(warnings) {
+  const list = el('ul', 'seal-warnings');
+  for (const w of warnings || []) {
+    const [zh, en] = warningWords(w);
+    const item = bilingual(el('li'), zh, en);
+    item.dataset.code = w.code || '';
+    list.append(item);
+  }
+  return list;
+}
+
 function renderVerification(v) {
   const box = el('div', 'seal-verify');
   const errors = (v && v.errors) || [];
@@ -109,7 +163,7 @@ function renderVerification(v) {
   box.append(el('span', 'seal-verify-title', '✗ 验证未通过'));
   const list = el('ul', 'seal-verify-errors');
   for (const code of errors.length ? errors : ['SEAL_INVALID']) {
-    const [zh, en] = SEAL_ERROR_ZH[code] || [code, ''];
+    const [zh, en] = SEAL_ERROR_ZH[code] || ['印章验证未通过', 'not verified'];
     const item = bilingual(el('li'), zh, en);
     item.dataset.code = code;
     list.append(item);
@@ -128,6 +182,7 @@ export function renderSeal(seal) {
     body.append(
       bilingual(el('p', 'seal-name'), '无法识别的印章数据', 'unreadable seal object'),
       renderVerification(seal.verification),
+      techDetails([['seal id', seal.id], ...Object.entries(seal.verification?.reasons || {})]),
     );
     card.append(sealPicture(null), body);
     return card;
@@ -155,10 +210,18 @@ export function renderSeal(seal) {
   const version = seal.header_version !== undefined ? ` 第${seal.header_version}版` : '';
   fact(facts, '格式', 'Format', `${seal.format}${version}`, 'seal-format');
   const maker = seal.maker && seal.maker.subject;
-  const makerCell = fact(facts, '制章机构', 'Maker', maker ? commonName(maker) : '—', 'seal-maker');
-  if (maker) makerCell.title = maker;
+  fact(facts, '制章机构', 'Maker', maker ? readableSubject(maker) || '—' : '—', 'seal-maker');
 
-  body.append(head, expiry, facts, renderVerification(seal.verification));
+  const v = seal.verification || {};
+  const tech = techDetails([
+    ['esID', seal.es_id],
+    ['seal id', seal.id],
+    ['maker', maker],
+    ['verification', (v.errors || []).join(', ') || 'ok'],
+    ...Object.entries(v.reasons || {}),
+    ...(seal.warnings || []).map((w) => [w.code, JSON.stringify(w)]),
+  ]);
+  body.append(head, expiry, facts, renderVerification(seal.verification), renderWarnings(seal.warnings), tech);
   card.append(sealPicture(seal.picture), body);
   return card;
 }
@@ -171,6 +234,8 @@ export function renderSealList(container, seals) {
   if (seals.length) {
     summary.append(`当前key里有${seals.length}枚印章`);
     if (due) summary.append(el('span', 'seals-attention', `，其中${due}枚即将过期或已过期，请及时延期`));
+    const outlives = seals.filter((s) => (s.warnings || []).some((w) => w.code === 'SEAL_OUTLIVES_CERT')).length;
+    if (outlives) summary.append(el('span', 'seals-attention', `；${outlives}枚印章的有效期超过了签名证书，请先延期证书`));
     summary.append(' ', el('span', 'en', `${seals.length} seal(s) on this key${due ? `, ${due} to renew` : ''}`));
   } else {
     bilingual(summary, '当前key里没有印章', 'No seals on this key.');

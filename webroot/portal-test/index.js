@@ -84,3 +84,5 @@ sb.on('token.removed', (p) => {
 sb.on('connection', (p) => logEvent('connection', p));
 $('retry').addEventListener('click', start);
 start();
+// The bid-signing sample talks to the same service (port, transport) as this page.
+document.getElementById('bid-sign-link').search = location.search;

@@ -1,17 +1,18 @@
 /**
  * SealBridge SDK: talk to the local SealBridge signing service from a web page.
  *
- * One ES module, no dependencies, no build step (current Chromium, Edge, Firefox).
+ * One ES module, no dependencies, no build step (current Chromium, Edge, Firefox). The same
+ * code as a plain script with a global `SealBridge` is sealbridge.global.js (made from this
+ * file by build.mjs). Types: sealbridge.d.ts. Quick start: docs/quickstart.md.
  *
  *   import { SealBridge, SealBridgeError } from './sealbridge.js';
  *   const sb = new SealBridge();                 // ws://127.0.0.1:16116/ws, HTTP fallback
- *   sb.on('token.inserted', ({ token }) => refresh());
- *   sb.on('token.removed', ({ token }) => refresh());
- *   sb.on('connection', ({ state }) => { if (state === 'open') refresh(); });
+ *   sb.on('connection', ({ state, error }) => { if (state === 'open') refresh(); else show(state, error); });
+ *   sb.on('token.inserted', refresh);
+ *   sb.on('token.removed', refresh);
  *   try {
- *     await sb.connect();
+ *     await sb.connect({ retry: true });         // keeps trying when the service is not up yet
  *     const { tokens } = await sb.tokens();
- *     const { certificates } = await sb.certificates(tokens[0].id);
  *   } catch (e) {
  *     if (e instanceof SealBridgeError) show(e.code, e.message, e.messageEn);
  *   }
@@ -22,24 +23,44 @@
  *   host       '127.0.0.1' (or the loopback name this module was loaded from).
  *   secure     use wss:/https: (default: the protocol this module was loaded from, else false).
  *   timeoutMs  per call and per connection attempt, default 15000.
+ *   signTimeoutMs  for the signing methods, which wait for the user's approval in the
+ *              service's own window: default 300000 (never set it below ~180000).
+ *   transferTimeoutMs  for document uploads and downloads, default 120000.
  *   transport  'auto' (WebSocket, falling back to HTTP POST /rpc), 'websocket' or 'http'.
  *   pollMs     over HTTP there are no pushed events: token.list is polled this often (2000)
- *              and token.inserted/token.removed are synthesised from the difference.
+ *              and token.inserted/token.removed are synthesised from the difference; a failed
+ *              poll is a lost connection, as a closed WebSocket is.
+ *
+ * State (sb.state) and the one 'connection' event, the same for both transports:
+ *   idle -> connecting -> open -> reconnecting -> open ...; closed after close().
+ *   'idle' again after a failed connect() without {retry: true}; with it, and always after
+ *   the first open, a failure is 'reconnecting' and the SDK tries again (0.5 s doubling to
+ *   10 s). Every change emits 'connection' {state, transport, error?, retryInMs?};
+ *   'reconnecting' is emitted again after every failed attempt with its error.
  *
  * Methods:
- *   connect()                      -> {transport: 'websocket'|'http'}; rejects with SealBridgeError
+ *   connect({retry})               -> {transport: 'websocket'|'http'}; rejects with SealBridgeError
  *   call(method, params, {timeoutMs}) -> result; connects first when needed
- *   tokens(), certificates(tokenId), info(), diagnose()   -> token.list, cert.list,
- *                                     system.info, system.diagnose results
- *   probe()                        -> {reachable, reason, message_zh, message_en}; reason is
- *                                     'OK', 'ORIGIN_NOT_ALLOWED', 'BROWSER_BLOCKED' or
- *                                     'DAEMON_UNREACHABLE'
- *   on(event, fn) / off(event, fn) events: 'token.inserted', 'token.removed' ({token}),
- *                                     'seal.changed' ({token, seal, es_id, replaced}),
- *                                     'cert.changed' ({token, certificate, replaced}) and
- *                                     'connection' ({state: 'open'|'reconnecting'|'closed',
- *                                     transport, error?})
+ *   tokens(), certificates(tokenId), seals(tokenId), info(), diagnose()
+ *                                  -> token.list, cert.list, seal.list, system.info, system.diagnose
+ *   probe()                        -> {ok, reason, reachable, version, message_zh, message_en,
+ *                                     detail}; never rejects. ok: usable; reason null or
+ *                                     'DAEMON_UNREACHABLE', 'BROWSER_BLOCKED', 'ORIGIN_NOT_ALLOWED',
+ *                                     'TIMEOUT' or the service's error code
+ *   signHash, signCms, signSeal, verifySignature, signPdf, verifyPdf, signBatch
+ *                                  -> sign.hash, sign.cms, sign.seal, sign.verify, pdf.sign,
+ *                                     pdf.verify, sign.batch (see each method and README.md)
+ *   uploadDocument(bytes, {name, type}) -> {document, size, sha256}  (POST /documents)
+ *   downloadDocument(id) -> Blob, deleteDocument(id)                 (GET/DELETE /documents/id)
+ *   on(event, fn) / off(event, fn) events: 'connection' (above), 'token.inserted',
+ *                                     'token.removed' ({token}), 'seal.changed' ({token, seal,
+ *                                     es_id, replaced}), 'cert.changed' ({token, certificate,
+ *                                     replaced}), 'sign.progress' ({operation?, done, total} for a batch;
+ *                                     {operation?, stage, done?, total?} for a PDF)
  *   close()
+ *
+ * Helpers: SEAL_TYPES, sealTypeName(type), PICTURE_TYPES, pictureMimeType(picture),
+ * sealPictureUrl(picture), sealPictureSize(picture), formatBeijingTime(iso).
  *
  * Errors are SealBridgeError {code, message (Chinese), messageZh, messageEn, detail,
  * triesLeft, rpcCode}. code is a stable string: the daemon's codes (PIN_INCORRECT,
@@ -52,6 +73,7 @@
  *                       reconnects by itself; retry the call after 'connection' 'open')
  *   CLOSED              close() was called
  *   PROTOCOL_ERROR      the reply was not JSON-RPC
+ *   BAD_PARAMS          the SDK refused the arguments before sending anything
  *
  * A browser hides why a cross-origin request failed, so the SDK works it out: a no-cors
  * request for this very file succeeds whenever the service answers at all (then the real
@@ -60,7 +82,13 @@
  */
 
 export const DEFAULT_PORT = 16116;
+/** Signing waits for the user to approve in the service's own window and type the PIN. */
+export const DEFAULT_SIGN_TIMEOUT_MS = 300000;
+/** Uploads and downloads of documents (up to 100 MiB by default). */
+export const DEFAULT_TRANSFER_TIMEOUT_MS = 120000;
 
+// Where this file was loaded from. build.mjs replaces this line in the plain-script build.
+const MODULE_URL = import.meta.url;
 const DAEMON_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const SDK_PATH = '/sdk/sealbridge.js';
 const TOKEN_EVENTS = ['token.inserted', 'token.removed'];
@@ -68,8 +96,8 @@ const LNA_PERMISSIONS = ['loopback-network', 'local-network-access'];
 
 const CLIENT_MESSAGES = {
   DAEMON_UNREACHABLE: [
-    '未检测到签章服务，请确认已安装并启动 SealBridge 签章服务（可从开始菜单或系统托盘启动），然后刷新本页。',
-    'The SealBridge signing service was not found. Make sure it is installed and running (start it from the Start menu or the system tray), then reload this page.',
+    '未检测到签章服务，请确认已安装并启动 SealBridge 签章服务（可从开始菜单或系统托盘启动），然后重试。',
+    'The SealBridge signing service was not found. Make sure it is installed and running (start it from the Start menu or the system tray), then try again.',
   ],
   BROWSER_BLOCKED: [
     "浏览器阻止了本地签章服务的访问，请在地址栏左侧的网站设置中允许“本地网络访问”，然后刷新本页。",
@@ -86,8 +114,42 @@ const CLIENT_MESSAGES = {
   ],
   CLOSED: ['与签章服务的连接已关闭。', 'The connection to the signing service was closed.'],
   PROTOCOL_ERROR: ['签章服务返回了无法识别的数据。', 'The signing service sent a reply that could not be understood.'],
+  BAD_PARAMS: ['调用参数有误。', 'The call had invalid parameters.'],
   OK: ['签章服务连接正常。', 'The signing service is reachable.'],
 };
+
+// The wording while the SDK keeps trying by itself (connect({retry: true}), or after it had
+// been connected): nothing for the user to reload.
+const RETRYING_MESSAGES = {
+  DAEMON_UNREACHABLE: [
+    '未检测到签章服务，请确认已安装并启动 SealBridge 签章服务（可从开始菜单或系统托盘启动）。服务启动后本页会自动连接，无需刷新。',
+    'The SealBridge signing service was not found. Make sure it is installed and running (start it from the Start menu or the system tray); this page connects by itself once the service runs, no need to reload.',
+  ],
+  ORIGIN_NOT_ALLOWED: [
+    '本网站未被授权使用签章服务，请联系管理员将本网站地址加入签章服务的允许列表；加入并重启服务后本页会自动连接。',
+    "This web site is not allowed to use the signing service. Ask your administrator to add this site's address to the service's allowed list; this page connects by itself once that is done and the service restarted.",
+  ],
+};
+
+// In another page's iframe the permission belongs to the page on top (Chromium lends it to its
+// frames), and a browser may also want the iframe to delegate it: say both (checklist 39).
+const BLOCKED_IN_FRAME = [
+  '本页面嵌在其他网页的框架（iframe）中，浏览器阻止了它访问本地签章服务。请在地址栏左侧的网站设置中为本网站允许“本地网络访问”后刷新；若仍被阻止，需网站在该 iframe 上加上 allow="local-network-access"，或直接打开本页。',
+  "This page runs inside a frame (iframe) of another page, and the browser blocked its access to the local signing service. Allow 'Local network access' for this site in the site settings at the left of the address bar, then reload; if it stays blocked, the site must add allow=\"local-network-access\" to that iframe, or open this page directly.",
+];
+
+function inFrame() {
+  try {
+    return typeof window !== 'undefined' && window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
+function clientText(code, retrying) {
+  if (code === 'BROWSER_BLOCKED' && inFrame()) return BLOCKED_IN_FRAME;
+  return (retrying && RETRYING_MESSAGES[code]) || CLIENT_MESSAGES[code] || [];
+}
 
 // Fallback names for replies that lack data.code (should not happen with SealBridge itself).
 const RPC_CODE_NAMES = {
@@ -104,7 +166,7 @@ export class SealBridgeError extends Error {
    *          tries_left?: number, rpcCode?: number}} info
    */
   constructor(info) {
-    const client = CLIENT_MESSAGES[info.code] || [];
+    const client = clientText(info.code, info.retrying);
     const zh = info.message_zh || client[0] || info.message_en || info.code;
     super(zh);
     this.name = 'SealBridgeError';
@@ -116,8 +178,9 @@ export class SealBridgeError extends Error {
     this.rpcCode = info.rpcCode;
   }
 
-  static client(code, detail) {
-    return new SealBridgeError({ code, detail });
+  /** An error the SDK raises itself; `retrying`: the wording for "the SDK keeps trying". */
+  static client(code, detail, { retrying = false } = {}) {
+    return new SealBridgeError({ code, detail, retrying });
   }
 
   static fromRpc(error) {
@@ -137,9 +200,10 @@ export class SealBridgeError extends Error {
 /** Where the daemon is when this module was served by the daemon itself. */
 function endpointFromModuleUrl() {
   try {
-    const url = new URL(import.meta.url);
+    const url = new URL(MODULE_URL);
     if (!/^https?:$/.test(url.protocol) || !DAEMON_HOSTS.has(url.hostname)) return null;
-    if (!url.pathname.endsWith(SDK_PATH)) return null;
+    // The module or its plain-script build, as the daemon serves them.
+    if (!/\/sdk\/sealbridge(\.global)?\.js$/.test(url.pathname)) return null;
     const secure = url.protocol === 'https:';
     return { host: url.hostname, port: Number(url.port) || (secure ? 443 : 80), secure };
   } catch {
@@ -171,6 +235,8 @@ export class SealBridge {
     this.port = Number(options.port || fromModule?.port || DEFAULT_PORT);
     this.secure = options.secure ?? fromModule?.secure ?? false;
     this.timeoutMs = options.timeoutMs ?? 15000;
+    this.signTimeoutMs = options.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS;
+    this.transferTimeoutMs = options.transferTimeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS;
     this.transport = options.transport || 'auto';
     this.pollMs = options.pollMs ?? 2000;
     if (!['auto', 'websocket', 'http'].includes(this.transport)) {
@@ -188,6 +254,9 @@ export class SealBridge {
     this._connecting = null;
     this._reconnectTimer = null;
     this._reconnectAttempt = 0;
+    this._reconnectDelay = 0;
+    this._retry = false;
+    this._everOpen = false;
     this._pollTimer = null;
     this._knownTokens = null;
   }
@@ -226,19 +295,31 @@ export class SealBridge {
     }
   }
 
-  async connect() {
+  /**
+   * Connects: WebSocket /ws, else HTTP POST /rpc (transport 'auto').
+   * @param {{retry?: boolean}} [options] retry: when this first connect fails, keep trying in
+   *        the background with backoff (state 'reconnecting', 'connection' events) until the
+   *        service answers; the promise still rejects with the first failure so the page can
+   *        say why. After one successful open the SDK always reconnects by itself.
+   * @returns {Promise<{transport: 'websocket'|'http'}>}
+   */
+  async connect({ retry = false } = {}) {
     if (this._state === 'closed') throw SealBridgeError.client('CLOSED');
+    if (retry) this._retry = true;
     if (this._state === 'open') return { transport: this._mode };
     if (!this._connecting) {
       clearTimeout(this._reconnectTimer);
       this._reconnectTimer = null;
-      const reconnecting = this._state === 'reconnecting';
-      if (!reconnecting) this._state = 'connecting';
+      if (this._state === 'idle') this._setState('connecting');
       this._connecting = this._connectOnce()
         .catch((error) => {
-          if (this._state !== 'closed') {
-            this._state = reconnecting ? 'reconnecting' : 'idle';
-            if (reconnecting) this._scheduleReconnect();
+          if (this._state !== 'closed' && this._state !== 'open') {
+            if (this._willRetry()) {
+              const retryInMs = this._scheduleReconnect();
+              this._setState('reconnecting', { error, retryInMs });
+            } else {
+              this._setState('idle', { error });
+            }
           }
           throw error;
         })
@@ -247,6 +328,33 @@ export class SealBridge {
         });
     }
     return this._connecting;
+  }
+
+  /** Whether a failed (re)connect is tried again by the SDK itself. */
+  _willRetry() {
+    return this._retry || this._everOpen;
+  }
+
+  /**
+   * The one place the state changes: every change is a 'connection' event
+   * {state, transport, error?, retryInMs?}. 'reconnecting' is emitted again after each failed
+   * attempt, with that attempt's error and the delay until the next one.
+   */
+  _setState(state, extra = {}) {
+    if (state === this._state && state !== 'reconnecting') return;
+    this._state = state;
+    this._emit('connection', { state, transport: state === 'open' ? this._mode : null, ...extra });
+  }
+
+  /** The open connection (either transport) stopped working: reconnect with backoff. */
+  _connectionLost(detail) {
+    if (this._state !== 'open') return;
+    this._mode = null;
+    this._stopPolling();
+    this._dropSocket();
+    this._rejectPending(() => SealBridgeError.client('CONNECTION_LOST', detail));
+    const retryInMs = this._scheduleReconnect();
+    this._setState('reconnecting', { error: SealBridgeError.client('CONNECTION_LOST', detail), retryInMs });
   }
 
   async _connectOnce() {
@@ -309,15 +417,16 @@ export class SealBridge {
   }
 
   async _afterOpen(mode) {
-    this._mode = mode;
-    this._state = 'open';
-    this._reconnectAttempt = 0;
-    if (mode === 'websocket') {
-      await this._wsCall('events.subscribe', {}, this.timeoutMs);
-    } else {
-      this._startPolling();
+    if (mode === 'websocket') await this._wsCall('events.subscribe', {}, this.timeoutMs);
+    if (this._state === 'closed') {
+      this._dropSocket();
+      throw SealBridgeError.client('CLOSED');
     }
-    this._emit('connection', { state: 'open', transport: mode });
+    this._mode = mode;
+    this._everOpen = true;
+    this._reconnectAttempt = 0;
+    if (mode === 'http') this._startPolling();
+    this._setState('open');
   }
 
   _dropSocket() {
@@ -335,38 +444,25 @@ export class SealBridge {
   _onSocketClosed(ws, ev) {
     if (ws !== this._ws) return;
     this._ws = null;
-    this._mode = null;
-    this._rejectPending(() =>
-      SealBridgeError.client('CONNECTION_LOST', `WebSocket closed (${ev?.code ?? 'unknown'})`),
-    );
-    if (this._state === 'closed') return;
-    this._state = 'reconnecting';
-    this._emit('connection', {
-      state: 'reconnecting',
-      transport: null,
-      error: SealBridgeError.client('CONNECTION_LOST'),
-    });
-    this._scheduleReconnect();
+    this._connectionLost(`WebSocket closed (${ev?.code ?? 'unknown'})`);
   }
 
+  /** Arms the next reconnect attempt (if none is armed); returns its delay in ms. */
   _scheduleReconnect() {
-    if (this._state === 'closed' || this._reconnectTimer) return;
+    if (this._state === 'closed') return 0;
+    if (this._reconnectTimer) return this._reconnectDelay;
     // 0.5 s, 1 s, 2 s, ... capped at 10 s, with jitter so many tabs do not reconnect in step.
     const base = Math.min(10000, 500 * 2 ** this._reconnectAttempt);
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
     this._reconnectAttempt += 1;
-    this._reconnectTimer = setTimeout(async () => {
+    this._reconnectDelay = delay;
+    this._reconnectTimer = setTimeout(() => {
       this._reconnectTimer = null;
       if (this._state === 'closed' || this._state === 'open') return;
-      try {
-        await this.connect();
-      } catch (error) {
-        if (this._state === 'closed') return;
-        this._state = 'reconnecting';
-        this._emit('connection', { state: 'reconnecting', transport: null, error });
-        this._scheduleReconnect();
-      }
+      // A failure re-arms the timer and emits 'reconnecting' inside connect().
+      this.connect().catch(() => {});
     }, delay);
+    return delay;
   }
 
   _rejectPending(makeError) {
@@ -460,8 +556,10 @@ export class SealBridge {
     try {
       return await this._httpCall(method, params, ms);
     } catch (e) {
-      if (e instanceof SealBridgeError && e._network) throw await this._explainFailure(e);
-      throw e;
+      if (!(e instanceof SealBridgeError && e._network)) throw e;
+      // As over WebSocket: the call is lost, the SDK reconnects by itself.
+      this._connectionLost(e.detail);
+      throw SealBridgeError.client('CONNECTION_LOST', e.detail);
     }
   }
 
@@ -482,19 +580,304 @@ export class SealBridge {
   }
 
   /**
-   * Works out whether the service can be used from this page, and if not, why.
-   * @returns {Promise<{reachable: boolean, reason: string, message_zh: string, message_en: string}>}
+   * The seals on a key (seal.list). See SEAL_TYPES, sealPictureUrl(), sealPictureSize() and
+   * formatBeijingTime() for showing them.
+   * @param {string} token token id from tokens()
+   * @param {{pin?: string, confirmFinalTry?: boolean, timeoutMs?: number}} [options] pin only
+   *        for keys whose driver profile keeps seals private (PIN_REQUIRED otherwise)
+   * @returns {Promise<{seals: object[]}>}
+   */
+  seals(token, options = {}) {
+    const params = { token };
+    if (options.pin !== undefined && options.pin !== null) params.pin = String(options.pin);
+    if (options.confirmFinalTry) params.confirm_final_try = true;
+    return this.call('seal.list', params, { timeoutMs: options.timeoutMs });
+  }
+
+  /**
+   * Signs a hash, or data the service hashes itself (sign.hash). The service asks the user to
+   * approve in its own window first, so this waits up to signTimeoutMs.
+   * @param {string} token token id
+   * @param {string} cert certificate id from certificates()
+   * @param {{hash?: BinaryLike, data?: BinaryLike, hashAlg?: string, scheme?: 'PKCS1'|'PSS',
+   *          encoding?: 'der'|'raw', pin?: string, confirmFinalTry?: boolean,
+   *          timeoutMs?: number}} options exactly one of hash and data; a string is taken as
+   *          base64. SM2 keys want `data`. `pin` only works when the administrator allowed
+   *          this origin `pin_from_page` (unattended intranet signing); otherwise the service
+   *          answers BAD_PARAMS and the PIN belongs in the service's window.
+   * @returns {Promise<{signature: string, algorithm: string, encoding: string}>}
+   */
+  async signHash(token, cert, options = {}) {
+    const params = { token, cert, ...hashOrData(options, 'sign.hash') };
+    if (options.hashAlg) params.hash_alg = options.hashAlg;
+    if (options.scheme) params.scheme = options.scheme;
+    if (options.encoding) params.encoding = options.encoding;
+    return this._sign('sign.hash', params, options);
+  }
+
+  /**
+   * Makes a CMS SignedData (sign.cms): over `data` (embedded unless `detached`) or over a
+   * `hash` (always detached).
+   * @param {string} token token id
+   * @param {string} cert certificate id
+   * @param {{data?: BinaryLike, hash?: BinaryLike, hashAlg?: string, detached?: boolean,
+   *          pin?: string, confirmFinalTry?: boolean, timeoutMs?: number}} options
+   * @returns {Promise<{cms: string, detached: boolean}>} cms is base64 DER
+   */
+  async signCms(token, cert, options = {}) {
+    const params = { token, cert, ...hashOrData(options, 'sign.cms') };
+    if (options.hashAlg) params.hash_alg = options.hashAlg;
+    if (options.detached !== undefined) params.detached = Boolean(options.detached);
+    return this._sign('sign.cms', params, options);
+  }
+
+  /**
+   * Makes a GB/T 38540 (or GM/T 0031) electronic seal signature over a document's SM3 hash
+   * (sign.seal).
+   * @param {string} token token id
+   * @param {string} seal seal id from seals()
+   * @param {{dataHash: BinaryLike, propertyInfo?: string, cert?: string, pin?: string,
+   *          confirmFinalTry?: boolean, timeoutMs?: number}} options dataHash is the 32-byte
+   *          SM3 of the signed part of the document
+   * @returns {Promise<{signed_value: string, version: number, signed_at: string}>}
+   */
+  async signSeal(token, seal, options = {}) {
+    if (options.dataHash === undefined) throw badParams('sign.seal needs dataHash');
+    const params = { token, seal, data_hash: toBase64(options.dataHash, 'dataHash') };
+    if (options.propertyInfo !== undefined) params.property_info = String(options.propertyInfo);
+    if (options.cert) params.cert = options.cert;
+    return this._sign('sign.seal', params, options);
+  }
+
+  /**
+   * Verifies a CMS/PKCS#7 signature or an SES_Signature made by anyone (sign.verify). Needs
+   * no key and asks nobody.
+   * @param {BinaryLike} signature the signature (a string is taken as base64)
+   * @param {{data?: BinaryLike, timeoutMs?: number}} [options] data: the content of a
+   *        detached signature
+   * @returns {Promise<{kind: string, valid: boolean, trusted: boolean, signer: object,
+   *          errors: string[]}>}
+   */
+  async verifySignature(signature, options = {}) {
+    const params = { signature: toBase64(signature, 'signature') };
+    if (options.data !== undefined) params.data = toBase64(options.data, 'data');
+    return this.call('sign.verify', params, { timeoutMs: options.timeoutMs });
+  }
+
+  /**
+   * Puts a visible seal on an uploaded PDF (pdf.sign). The signed PDF is a new document;
+   * fetch it with downloadDocument(result.document).
+   * @param {string} token token id
+   * @param {string} seal seal id from seals()
+   * @param {string|{document: string}} document id from uploadDocument() (or its result)
+   * @param {{page: number, x_mm: number, y_mm: number}|{keyword: string, occurrence?: number}
+   *         |{riding: {pages: 'all'|number[]}}} placement where the seal goes; any form may
+   *         add width_mm and height_mm
+   * @param {{cert?: string, reason?: string, location?: string, pin?: string,
+   *          confirmFinalTry?: boolean, timeoutMs?: number, operation?: string,
+   *          onProgress?: (p: {operation: string, stage: 'writing'|'hashing'|'signing',
+   *          done?: number, total?: number}) => void}} [options] `pin` only with the
+   *          administrator's `pin_from_page` for this origin (see signHash). `operation` names
+   *          the work for cancelSigning() (one is made up when onProgress is given);
+   *          onProgress gets this signing's sign.progress notifications (WebSocket only).
+   * @returns {Promise<{document: string, size: number, sha256: string, signature: object}>}
+   */
+  async signPdf(token, seal, document, placement, options = {}) {
+    if (!placement || typeof placement !== 'object') throw badParams('pdf.sign needs a placement');
+    const params = { token, seal, document: documentId(document), placement };
+    if (options.cert) params.cert = options.cert;
+    if (options.reason !== undefined) params.reason = String(options.reason);
+    if (options.location !== undefined) params.location = String(options.location);
+    return this._withProgress('pdf.sign', params, options, options.timeoutMs ?? this.signTimeoutMs);
+  }
+
+  /**
+   * Stops a signPdf() or signBatch() started with that `operation` name (sign.cancel): a PDF
+   * being hashed stops and answers CANCELLED; batch items not signed yet answer CANCELLED,
+   * what was signed stays signed.
+   * @param {string} operation the name given to (or made up by) signPdf/signBatch
+   * @returns {Promise<{cancelled: boolean}>} false when nothing of this page runs by that name
+   */
+  async cancelSigning(operation) {
+    return this.call('sign.cancel', { operation: String(operation) });
+  }
+
+  // Names the work and passes only its own sign.progress notifications to onProgress, so two
+  // signings at once do not see each other's progress.
+  async _withProgress(method, params, options, timeoutMs) {
+    const onProgress = typeof options.onProgress === 'function' ? options.onProgress : null;
+    const operation =
+      options.operation !== undefined
+        ? String(options.operation)
+        : onProgress
+          ? `sb-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+          : undefined;
+    if (operation !== undefined) params.operation = operation;
+    const mine = onProgress
+      ? (p) => {
+          if (p && p.operation === operation) onProgress(p);
+        }
+      : null;
+    if (mine) this.on('sign.progress', mine);
+    try {
+      return await this._sign(method, params, { ...options, timeoutMs });
+    } finally {
+      if (mine) this.off('sign.progress', mine);
+    }
+  }
+
+  /**
+   * Checks every signature of an uploaded PDF (pdf.verify).
+   * @param {string|{document: string}} document id from uploadDocument() (or its result)
+   * @param {{timeoutMs?: number}} [options]
+   * @returns {Promise<{signatures: object[]}>}
+   */
+  async verifyPdf(document, options = {}) {
+    return this.call(
+      'pdf.verify',
+      { document: documentId(document) },
+      { timeoutMs: options.timeoutMs ?? this.transferTimeoutMs },
+    );
+  }
+
+  /**
+   * Signs many hashes and/or PDFs after one approval and one login (sign.batch). Items that
+   * fail are reported in their place ({error}); the others are still signed.
+   * @param {string} token token id
+   * @param {Array<{hash: BinaryLike, hashAlg?: string}|{document: string|{document: string},
+   *         seal: string, placement: object, reason?: string}>} items at most 1000
+   * @param {{cert?: string, onProgress?: (p: {operation: string, done: number,
+   *          total: number}) => void, operation?: string, pin?: string,
+   *          confirmFinalTry?: boolean, timeoutMs?: number}} [options]
+   *        onProgress gets this batch's sign.progress notifications; they only exist over
+   *        WebSocket (over HTTP it is not called). `operation` names the batch for
+   *        cancelSigning() (one is made up when onProgress is given).
+   * @returns {Promise<{results: object[]}>}
+   */
+  async signBatch(token, items, options = {}) {
+    if (!Array.isArray(items) || items.length === 0) throw badParams('sign.batch needs items');
+    const params = { token, items: items.map(batchItem) };
+    if (options.cert) params.cert = options.cert;
+    // Each item takes its time after the approval: allow a second per item on top.
+    const timeoutMs = options.timeoutMs ?? this.signTimeoutMs + items.length * 1000;
+    return this._withProgress('sign.batch', params, options, timeoutMs);
+  }
+
+  _sign(method, params, options) {
+    if (options.pin !== undefined && options.pin !== null) params.pin = String(options.pin);
+    if (options.confirmFinalTry) params.confirm_final_try = true;
+    return this.call(method, params, { timeoutMs: options.timeoutMs ?? this.signTimeoutMs });
+  }
+
+  /**
+   * Uploads a document to sign or verify (POST /documents). It belongs to this page's origin
+   * and is removed by the service after an hour, on deleteDocument() and on restart.
+   * @param {Blob|File|ArrayBuffer|ArrayBufferView} bytes the document
+   * @param {{name?: string, type?: string, timeoutMs?: number}} [options] name: shown in the
+   *        approval window (default: a File's name); type: 'application/pdf' (default),
+   *        'application/ofd' or 'application/octet-stream'
+   * @returns {Promise<{document: string, size: number, sha256: string}>}
+   */
+  async uploadDocument(bytes, options = {}) {
+    const body = documentBody(bytes);
+    const name = options.name ?? (typeof bytes?.name === 'string' ? bytes.name : undefined);
+    const type = options.type || (UPLOAD_TYPES.has(bytes?.type) ? bytes.type : 'application/pdf');
+    const headers = { 'Content-Type': type };
+    if (name) headers['X-Document-Name'] = encodeURIComponent(name);
+    return this._fetchDocument('POST', '/documents', {
+      headers,
+      body,
+      timeoutMs: options.timeoutMs,
+      read: readJson,
+    });
+  }
+
+  /**
+   * Fetches a document this page uploaded or had signed (GET /documents/{id}).
+   * @param {string|{document: string}} document id (or a result carrying it)
+   * @param {{timeoutMs?: number}} [options]
+   * @returns {Promise<Blob>} typed with the Content-Type given at upload
+   */
+  async downloadDocument(document, options = {}) {
+    const id = documentId(document);
+    return this._fetchDocument('GET', `/documents/${encodeURIComponent(id)}`, {
+      timeoutMs: options.timeoutMs,
+      read: (response) => response.blob(),
+    });
+  }
+
+  /**
+   * Removes a document from the service (DELETE /documents/{id}).
+   * @param {string|{document: string}} document id (or a result carrying it)
+   * @param {{timeoutMs?: number}} [options]
+   * @returns {Promise<void>}
+   */
+  async deleteDocument(document, options = {}) {
+    const id = documentId(document);
+    await this._fetchDocument('DELETE', `/documents/${encodeURIComponent(id)}`, {
+      timeoutMs: options.timeoutMs,
+    });
+  }
+
+  /**
+   * fetch() against the service with the SDK's errors; `read` turns the OK response into the
+   * result (within the same timeout, so a stalled download cannot hang).
+   */
+  async _fetchDocument(method, urlPath, { headers, body, timeoutMs, read } = {}) {
+    if (this._state === 'closed') throw SealBridgeError.client('CLOSED');
+    const ms = timeoutMs ?? this.transferTimeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    const timedOut = () => SealBridgeError.client('TIMEOUT', `${method} ${urlPath} took longer than ${ms} ms`);
+    try {
+      let response;
+      try {
+        response = await fetch(`${this.baseUrl}${urlPath}`, {
+          method,
+          headers,
+          body,
+          cache: 'no-store',
+          signal: controller.signal,
+        });
+      } catch (e) {
+        if (controller.signal.aborted) throw timedOut();
+        throw await this._explainFailure(networkError(`${method} ${this.baseUrl}${urlPath}: ${e && e.message}`));
+      }
+      if (!response.ok) throw await httpError(response, `${method} ${urlPath}`);
+      try {
+        return read ? await read(response) : undefined;
+      } catch (e) {
+        if (controller.signal.aborted) throw timedOut();
+        if (e instanceof SealBridgeError) throw e;
+        throw SealBridgeError.client('CONNECTION_LOST', `${method} ${urlPath}: ${e && e.message}`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+
+  /**
+   * Works out whether the service can be used from this page, and if not, why. Never rejects.
+   * @returns {Promise<{ok: boolean, reason: null|string, reachable: boolean, version: string|null,
+   *          message_zh: string, message_en: string, detail: string|null}>}
+   *   ok: the page can use the service. reason: null when ok, else DAEMON_UNREACHABLE,
+   *   BROWSER_BLOCKED, ORIGIN_NOT_ALLOWED, TIMEOUT or the service's own error code.
+   *   reachable (kept for older pages): the service answered at all, even to refuse this page;
+   *   test `ok`, not `reachable`.
    */
   async probe() {
+    const retrying = this._willRetry();
     try {
-      await this._httpCall('system.info', {}, Math.min(this.timeoutMs, 5000));
-      return probeResult(true, 'OK');
+      const info = await this._httpCall('system.info', {}, Math.min(this.timeoutMs, 5000));
+      return probeResult({ ok: true, reachable: true, version: info?.version ?? null });
     } catch (e) {
       if (e instanceof SealBridgeError && !e._network && e.code !== 'TIMEOUT') {
-        return probeResult(true, e.code, e);
+        return probeResult({ ok: false, reachable: true, reason: e.code, error: e });
       }
       const reason = await this._classifyNetworkFailure();
-      return probeResult(reason === 'ORIGIN_NOT_ALLOWED', reason);
+      const error = SealBridgeError.client(reason, e?.detail, { retrying });
+      return probeResult({ ok: false, reachable: reason === 'ORIGIN_NOT_ALLOWED', reason, error });
     }
   }
 
@@ -506,6 +889,7 @@ export class SealBridge {
     return SealBridgeError.client(
       reason,
       reason === 'ORIGIN_NOT_ALLOWED' ? `origin ${origin} is not allowed; ${detail}` : detail,
+      { retrying: this._willRetry() },
     );
   }
 
@@ -544,8 +928,13 @@ export class SealBridge {
       try {
         const { tokens } = await this._httpCall('token.list', {}, this.timeoutMs);
         this._diffTokens(tokens || []);
-      } catch {
-        // A failed poll is reported by the page's next call; keep polling.
+      } catch (e) {
+        // The service went away: the same 'reconnecting' as a closed WebSocket.
+        if (e instanceof SealBridgeError && e._network) {
+          this._connectionLost(e.detail);
+          return;
+        }
+        // An error answer (e.g. BUSY) is the service still there; keep polling.
       }
       if (this._state === 'open' && this._mode === 'http') {
         this._pollTimer = setTimeout(poll, this.pollMs);
@@ -570,14 +959,13 @@ export class SealBridge {
 
   close() {
     if (this._state === 'closed') return;
-    this._state = 'closed';
     clearTimeout(this._reconnectTimer);
     this._reconnectTimer = null;
     this._stopPolling();
     this._rejectPending(() => SealBridgeError.client('CLOSED'));
     this._dropSocket();
     this._mode = null;
-    this._emit('connection', { state: 'closed', transport: null });
+    this._setState('closed');
   }
 }
 
@@ -588,13 +976,16 @@ function networkError(detail) {
   return e;
 }
 
-function probeResult(reachable, reason, error) {
-  const text = CLIENT_MESSAGES[reason] || [];
+function probeResult({ ok, reachable, reason = null, version = null, error = null }) {
+  const text = clientText(reason ?? 'OK', false);
   return {
-    reachable,
+    ok,
     reason,
+    reachable,
+    version,
     message_zh: error?.messageZh || text[0] || reason,
     message_en: error?.messageEn || text[1] || reason,
+    detail: error?.detail ?? null,
   };
 }
 
@@ -612,4 +1003,178 @@ async function localNetworkPermission() {
     }
   }
   return null;
+}
+
+const UPLOAD_TYPES = new Set(['application/pdf', 'application/ofd', 'application/octet-stream']);
+
+// Names for HTTP errors whose body is not the service's JSON error (a proxy, an old service).
+const HTTP_STATUS_CODES = {
+  400: 'BAD_REQUEST',
+  403: 'ORIGIN_NOT_ALLOWED',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/**
+ * @typedef {string|ArrayBuffer|ArrayBufferView} BinaryLike  bytes, or a base64 string
+ */
+
+function badParams(detail) {
+  return SealBridgeError.client('BAD_PARAMS', detail);
+}
+
+/** Base64 of bytes; a string is taken to be base64 already and passed on as it is. */
+function toBase64(value, what) {
+  if (typeof value === 'string') return value;
+  let bytes;
+  if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+  else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else throw badParams(`${what} must be bytes (ArrayBuffer, Uint8Array) or a base64 string`);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function hashOrData(options, method) {
+  const hasHash = options.hash !== undefined;
+  const hasData = options.data !== undefined;
+  if (hasHash === hasData) throw badParams(`${method} needs exactly one of hash and data`);
+  return hasHash ? { hash: toBase64(options.hash, 'hash') } : { data: toBase64(options.data, 'data') };
+}
+
+function documentId(document) {
+  const id = typeof document === 'string' ? document : document?.document;
+  if (typeof id !== 'string' || !id) throw badParams('a document id (from uploadDocument) is needed');
+  return id;
+}
+
+function documentBody(bytes) {
+  if (typeof Blob !== 'undefined' && bytes instanceof Blob) return bytes;
+  if (bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes)) return bytes;
+  throw badParams('uploadDocument needs a Blob, File, ArrayBuffer or Uint8Array');
+}
+
+function batchItem(item) {
+  if (!item || typeof item !== 'object') throw badParams('each sign.batch item must be an object');
+  if (item.hash !== undefined) {
+    const out = { hash: toBase64(item.hash, 'hash') };
+    const alg = item.hashAlg ?? item.hash_alg;
+    if (alg) out.hash_alg = alg;
+    return out;
+  }
+  const { hashAlg, ...rest } = item;
+  return { ...rest, document: documentId(item.document) };
+}
+
+/** The service's JSON error of a failed HTTP request, else a code named after the status. */
+async function httpError(response, what) {
+  let reply = null;
+  try {
+    reply = await response.json();
+  } catch {
+    // No JSON body: named by the status below.
+  }
+  if (reply && reply.error) return SealBridgeError.fromRpc(reply.error);
+  return SealBridgeError.client(HTTP_STATUS_CODES[response.status] || 'PROTOCOL_ERROR', `${what}: HTTP ${response.status}`);
+}
+
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch {
+    throw SealBridgeError.client('PROTOCOL_ERROR', `HTTP ${response.status} without a JSON body`);
+  }
+}
+
+/** This SDK's version (the npm package's); see package.json "sealbridge" for the daemons it knows. */
+export const SDK_VERSION = '0.2.0';
+
+/**
+ * Seal `type` numbers (GB/T 38540-2020 and GM/T 0031-2014, ESealInfo/SES_ESPropertyInfo type).
+ * The standards define 1 and 2; other numbers are the seal maker's own (some write 3) and
+ * are best shown by the seal's `name`. A legal representative's seal (法人章) is a personal
+ * seal (type 2) in the representative's name: nothing in the seal marks it further.
+ */
+export const SEAL_TYPES = Object.freeze({
+  1: Object.freeze({ zh: '单位印章', en: 'organisation seal' }),
+  2: Object.freeze({ zh: '个人印章', en: 'personal seal' }),
+});
+
+/** Seal `picture.type` values (as makers write them, case varies) and their MIME types. */
+export const PICTURE_TYPES = Object.freeze({
+  PNG: 'image/png',
+  JPG: 'image/jpeg',
+  JPEG: 'image/jpeg',
+  GIF: 'image/gif',
+  BMP: 'image/bmp',
+  SVG: 'image/svg+xml',
+  OFD: 'application/ofd',
+});
+
+/**
+ * What to call a seal's type: '单位印章', '个人印章', or '其他印章（类型 3）' for a maker's own number.
+ * @param {number} type seal.type
+ * @param {'zh'|'en'} [lang]
+ */
+export function sealTypeName(type, lang = 'zh') {
+  const known = SEAL_TYPES[type];
+  if (known) return known[lang === 'en' ? 'en' : 'zh'];
+  return lang === 'en' ? `other seal (type ${type})` : `其他印章（类型 ${type}）`;
+}
+
+/**
+ * The MIME type of a seal picture, or null when the type is unknown.
+ * @param {{type: string}|string} picture seal.picture or its type
+ */
+export function pictureMimeType(picture) {
+  const type = typeof picture === 'string' ? picture : picture?.type;
+  return PICTURE_TYPES[String(type ?? '').toUpperCase()] ?? null;
+}
+
+/**
+ * A data: URL for <img src>, or null when a browser cannot show the picture as an image
+ * (OFD pictures, unknown types, no data).
+ * @param {{type: string, data: string}} picture seal.picture
+ */
+export function sealPictureUrl(picture) {
+  const mime = pictureMimeType(picture);
+  if (!mime || !mime.startsWith('image/') || !picture?.data) return null;
+  return `data:${mime};base64,${picture.data}`;
+}
+
+/**
+ * CSS width and height for showing a seal picture at its real size (CSS mm). Browsers map
+ * 1mm to 96/25.4 CSS px whatever the screen, so on screen it is only close (zoom, display
+ * scaling and devicePixelRatio change it); printed at 100% it is exact. Missing sizes give
+ * 'auto'.
+ * @param {{width_mm?: number, height_mm?: number}} picture seal.picture
+ * @returns {{width: string, height: string}}
+ */
+export function sealPictureSize(picture) {
+  const mm = (v) => (Number.isFinite(v) && v > 0 ? `${v}mm` : 'auto');
+  return { width: mm(picture?.width_mm), height: mm(picture?.height_mm) };
+}
+
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
+/**
+ * Formats one of the service's times (ISO 8601 UTC, e.g. '2026-11-22T16:30:00Z') in Beijing
+ * time (Asia/Shanghai, UTC+8 all year: China has no daylight saving time), e.g.
+ * '2026-11-23 00:30'. Returns '' for a missing or unreadable time.
+ * @param {string|Date|null|undefined} time
+ * @param {{seconds?: boolean, dateOnly?: boolean}} [options]
+ */
+export function formatBeijingTime(time, { seconds = false, dateOnly = false } = {}) {
+  if (time === null || time === undefined || time === '') return '';
+  const ms = time instanceof Date ? time.getTime() : Date.parse(String(time));
+  if (!Number.isFinite(ms)) return '';
+  const d = new Date(ms + BEIJING_OFFSET_MS);
+  const two = (n) => String(n).padStart(2, '0');
+  const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+  if (dateOnly) return date;
+  const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  return `${date} ${hm}${seconds ? `:${two(d.getUTCSeconds())}` : ''}`;
 }
