@@ -1,7 +1,9 @@
+#include "api/dispatcher.hpp"
+
 #include <catch2/catch.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
 
-#include "api/dispatcher.hpp"
 #include "api/params.hpp"
 #include "core/error.hpp"
 
@@ -74,7 +76,8 @@ TEST_CASE("unknown methods, bad params and method errors") {
   CHECK(missing["error"]["data"]["code"] == "BAD_PARAMS");
   CHECK(missing["error"]["data"]["detail"] == "token is required");
 
-  auto wrong_type = run(table, R"({"jsonrpc":"2.0","id":2,"method":"needs.token","params":{"token":5}})");
+  auto wrong_type =
+      run(table, R"({"jsonrpc":"2.0","id":2,"method":"needs.token","params":{"token":5}})");
   CHECK(wrong_type["error"]["data"]["code"] == "BAD_PARAMS");
 
   auto pin = run(table, R"({"jsonrpc":"2.0","id":3,"method":"fails"})");
@@ -116,5 +119,80 @@ TEST_CASE("handle answers on the pool exactly once") {
                [&](std::string text) { reply.set_value(std::move(text)); });
   auto text = reply.get_future().get();
   CHECK(json::parse(text)["id"] == 9);
-  CHECK(table.method_names() == std::vector<std::string>{"echo", "explodes", "fails", "needs.token"});
+  CHECK(table.method_names() ==
+        std::vector<std::string>{"echo", "explodes", "fails", "needs.token"});
+}
+
+TEST_CASE("nesting deeper than the limit is refused before parsing, on every position") {
+  api::dispatcher table(1);
+  fill(table);
+  // 200,000-deep arrays once overflowed the stack when params were copied.
+  std::string deep = R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"x":)" +
+                     std::string(200000, '[') + std::string(200000, ']') + "}}";
+  auto reply = run(table, deep);
+  CHECK(reply["error"]["data"]["code"] == "BAD_REQUEST");
+  CHECK(reply["id"].is_null());
+
+  std::string deep_batch = "[" + std::string(100, '{') + "]";
+  CHECK(run(table, deep_batch)["error"]["data"]["code"] == "BAD_REQUEST");
+
+  // Brackets inside strings are text, not nesting.
+  std::string brackets = R"({"jsonrpc":"2.0","id":2,"method":"echo","params":{"s":")" +
+                         std::string(1000, '[') + R"("}})";
+  CHECK(run(table, brackets)["result"]["s"].get<std::string>().size() == 1000);
+
+  std::string just_enough = R"({"jsonrpc":"2.0","id":3,"method":"echo","params":{"x":)" +
+                            std::string(60, '[') + std::string(60, ']') + "}}";
+  CHECK(run(table, just_enough)["id"] == 3);
+}
+
+TEST_CASE("batches are capped") {
+  api::dispatcher table(1);
+  fill(table);
+  std::string batch = "[";
+  for (int i = 0; i < 101; ++i)
+    batch += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":1,"method":"echo"})");
+  batch += "]";
+  auto reply = run(table, batch);
+  CHECK(reply["error"]["data"]["code"] == "BAD_REQUEST");
+}
+
+TEST_CASE("asynchronous methods answer later, from another thread, exactly once") {
+  api::dispatcher table(1);
+  sealbridge::service::worker elsewhere("elsewhere");
+  table.add_async("later", [&](const json& params, const api::call_context&, api::responder reply) {
+    int n = params.value("n", 0);
+    elsewhere.post([reply, n] {
+      reply.ok(json{{"n", n}});
+      reply.ok(json{{"n", -1}});  // a second answer is ignored
+    });
+  });
+  table.add_async("dropped", [&](const json&, const api::call_context&, api::responder reply) {
+    elsewhere.post([reply] {});  // forgets to answer
+  });
+  table.add_async("throws.later", [&](const json&, const api::call_context&, api::responder reply) {
+    elsewhere.post([reply] { reply.guard([] { throw error(errc::token_removed, "pulled"); }); });
+  });
+  CHECK(run(table,
+            R"({"jsonrpc":"2.0","id":1,"method":"later","params":{"n":5}})")["result"]["n"] == 5);
+  CHECK(run(table, R"({"jsonrpc":"2.0","id":2,"method":"dropped"})")["error"]["data"]["code"] ==
+        "INTERNAL");
+  CHECK(
+      run(table, R"({"jsonrpc":"2.0","id":3,"method":"throws.later"})")["error"]["data"]["code"] ==
+      "TOKEN_REMOVED");
+  auto batch = run(table, R"([{"jsonrpc":"2.0","id":1,"method":"later","params":{"n":1}},
+                              {"jsonrpc":"2.0","id":2,"method":"later","params":{"n":2}}])");
+  REQUIRE(batch.size() == 2);
+  CHECK(batch[0]["result"]["n"] == 1);
+  CHECK(batch[1]["result"]["n"] == 2);
+}
+
+TEST_CASE("a result that is not valid UTF-8 is still answered") {
+  api::dispatcher table(1);
+  table.add("gbk", [](const json&, const api::call_context&) {
+    return json{{"label", std::string("\xca\xbe\xc0\xfd")}};  // GBK bytes that slipped through
+  });
+  auto text = table.process({}, R"({"jsonrpc":"2.0","id":1,"method":"gbk"})");
+  REQUIRE_FALSE(text.empty());
+  CHECK(json::accept(text));
 }

@@ -1,8 +1,8 @@
+#include "core/error.hpp"
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
-
-#include "core/error.hpp"
 
 using sealbridge::errc;
 
@@ -20,6 +20,8 @@ TEST_CASE("every error code has a distinct stable name, rpc code and both messag
   }
   CHECK(sealbridge::code_name(errc::pin_incorrect) == "PIN_INCORRECT");
   CHECK(sealbridge::rpc_code(errc::method_not_found) == -32601);
+  CHECK(sealbridge::code_name(errc::pdf_invalid) == "PDF_INVALID");
+  CHECK(sealbridge::rpc_code(errc::pdf_unsupported) == -32081);
 }
 
 TEST_CASE("error carries code, detail and tries left") {

@@ -4,9 +4,9 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
-
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -40,6 +40,8 @@ crypto::evp_pkey_ptr generate_key(std::string_view kind) {
     key = EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2");
   } else if (kind == "P-256") {
     key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  } else if (kind == "P-384") {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
   } else if (kind == "RSA") {
     key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
   }
@@ -60,7 +62,8 @@ issued make_cert(std::string_view kind, const std::string& common_name, const is
   X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("CN"),
                              -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer->cert.get()) : name);
   set_time(X509_getm_notBefore(c), not_before);
   set_time(X509_getm_notAfter(c), not_after);
@@ -76,7 +79,8 @@ issued make_cert(std::string_view kind, const std::string& common_name, const is
     X509_EXTENSION_free(ext);
   };
   add(NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  add(NID_key_usage, is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
+  add(NID_key_usage,
+      is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
   add(NID_subject_key_identifier, "hash");
   if (issuer) add(NID_authority_key_identifier, "keyid:always");
 
@@ -109,8 +113,8 @@ std::filesystem::path sample(std::string_view name) {
 
 std::filesystem::path fresh_temp_dir(std::string_view prefix) {
   static std::mt19937_64 rng{std::random_device{}()};
-  auto dir = std::filesystem::temp_directory_path() /
-             (std::string(prefix) + "-" + std::to_string(rng()));
+  auto dir =
+      std::filesystem::temp_directory_path() / (std::string(prefix) + "-" + std::to_string(rng()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -142,6 +146,16 @@ std::string public_key_pem(EVP_PKEY* key) {
   crypto::bio_ptr bio{BIO_new(BIO_s_mem())};
   PEM_write_bio_PUBKEY(bio.get(), key);
   return bio_text(bio.get());
+}
+
+errc code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const error& e) {
+    return e.code();
+  }
+  FAIL("no error thrown");
+  return errc::internal;
 }
 
 }  // namespace sealbridge::testing

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "core/bytes.hpp"
+#include "core/error.hpp"
 #include "core/iso_time.hpp"
 #include "crypto/openssl_ptr.hpp"
 
@@ -12,7 +14,7 @@
 // disk except the public samples.
 namespace sealbridge::testing {
 
-// kind: "SM2", "P-256" or "RSA".
+// kind: "SM2", "P-256", "P-384" or "RSA".
 crypto::evp_pkey_ptr generate_key(std::string_view kind);
 
 struct issued {
@@ -32,6 +34,8 @@ std::filesystem::path sample(std::string_view name);
 std::filesystem::path fresh_temp_dir(std::string_view prefix);
 // Runs a shell command; returns its exit status. Output goes to `output` when given.
 int run(const std::string& command, std::string* output = nullptr);
+// The code of the sealbridge::error `f` throws; fails the test when it throws none.
+errc code_of(const std::function<void()>& f);
 std::string pem_of(const X509* cert);
 std::string private_key_pem(EVP_PKEY* key);
 std::string public_key_pem(EVP_PKEY* key);

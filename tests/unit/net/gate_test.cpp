@@ -103,10 +103,14 @@ TEST_CASE("origins are normalized strictly") {
 
 TEST_CASE("Origin must match the allowlist exactly") {
   CHECK(kGate.origin_allowed("https://portal.example.com"));
-  CHECK(kGate.origin_allowed("https://portal.example.com:443"));
-  CHECK(kGate.origin_allowed("HTTPS://PORTAL.example.com"));
   CHECK(kGate.origin_allowed("http://127.0.0.2:18080"));
-  CHECK(kGate.origin_allowed("https://upper.example.com"));  // config: case and trailing slash
+  // The configured entry is kept as browsers serialise it (case, default port, trailing
+  // slash); requests must then match it byte for byte.
+  CHECK(kGate.origin_allowed("https://upper.example.com"));
+  CHECK_FALSE(kGate.origin_allowed("HTTPS://Upper.Example.com"));
+  CHECK_FALSE(kGate.origin_allowed("https://portal.example.com:443"));
+  CHECK_FALSE(kGate.origin_allowed("HTTPS://PORTAL.example.com"));
+  CHECK_FALSE(kGate.origin_allowed("https://portal.example.com "));
   CHECK_FALSE(kGate.origin_allowed("https://portal.example.com/"));
   CHECK_FALSE(kGate.origin_allowed("https://portal.example.com:8443"));
   CHECK_FALSE(kGate.origin_allowed("http://portal.example.com"));
@@ -224,13 +228,14 @@ TEST_CASE("CORS preflight") {
     CHECK(d.status == 204);
     CHECK(header_of(d, "Access-Control-Allow-Private-Network") == "true");
   }
-  SECTION("disallowed origin gets 403 without CORS headers") {
+  SECTION("disallowed origin gets 403 without CORS headers, only Vary: Origin") {
     r.origin = "https://portal.example.com.evil.com";
     r.access_control_request_private_network = "true";
     auto d = kGate.check(r);
     CHECK(d.status == 403);
     CHECK(d.code == errc::origin_not_allowed);
-    CHECK(d.headers.empty());
+    REQUIRE(d.headers.size() == 1);
+    CHECK(d.headers[0] == std::pair<std::string, std::string>{"Vary", "Origin"});
   }
   SECTION("a preflight without Origin is refused") {
     r.has_origin = false;
@@ -274,7 +279,7 @@ TEST_CASE("WebSocket upgrades pass Host and Origin checks") {
 TEST_CASE("static files: any valid Host, GET and HEAD only, no CORS") {
   request_view r;
   r.method = "GET";
-  r.target = "/sdk/sealbridge.js?v=1";
+  r.target = "/app/index.html?v=1";
   r.host = "127.0.0.1:16116";
   r.origin = "https://evil.example";
   r.has_origin = true;
@@ -289,11 +294,121 @@ TEST_CASE("static files: any valid Host, GET and HEAD only, no CORS") {
   CHECK(header_of(d, "Allow") == "GET, HEAD");
 }
 
+TEST_CASE("documents: upload and per-document routes") {
+  request_view r;
+  r.method = "POST";
+  r.target = "/documents";
+  r.host = "127.0.0.1:16116";
+  r.origin = "https://portal.example.com";
+  r.has_origin = true;
+  for (const char* ok :
+       {"application/pdf", "application/ofd", "application/octet-stream", "Application/PDF; x=1"}) {
+    INFO(ok);
+    r.content_type = ok;
+    auto d = kGate.check(r);
+    CHECK(d.allowed);
+    CHECK(header_of(d, "Access-Control-Allow-Origin") == "https://portal.example.com");
+  }
+  for (const char* bad : {"", "text/plain", "application/json", "multipart/form-data"}) {
+    INFO(bad);
+    r.content_type = bad;
+    auto d = kGate.check(r);
+    CHECK(d.status == 415);
+    CHECK(header_of(d, "Access-Control-Allow-Origin") == "https://portal.example.com");
+  }
+  r.content_type = "application/pdf";
+  r.origin = "https://evil.example";
+  CHECK(kGate.check(r).status == 403);
+  r.origin = "https://portal.example.com";
+  r.method = "GET";
+  CHECK(kGate.check(r).status == 405);
+
+  r.method = "OPTIONS";
+  r.access_control_request_method = "POST";
+  r.access_control_request_headers = "content-type, x-document-name";
+  auto d = kGate.check(r);
+  CHECK(d.status == 204);
+  CHECK(header_of(d, "Access-Control-Allow-Methods") == "POST");
+  CHECK(header_of(d, "Access-Control-Allow-Headers").find("X-Document-Name") != std::string::npos);
+
+  r.target = "/documents/00112233445566778899aabbccddeeff";
+  d = kGate.check(r);
+  CHECK(d.status == 204);
+  CHECK(header_of(d, "Access-Control-Allow-Methods") == "GET, DELETE");
+  for (const char* method : {"GET", "DELETE"}) {
+    r.method = method;
+    CHECK(kGate.check(r).allowed);
+  }
+  r.method = "PUT";
+  CHECK(kGate.check(r).status == 405);
+  r.method = "GET";
+  r.target = "/documents/../etc";
+  CHECK(kGate.check(r).status == 404);
+  r.target = "/documents/abc";
+  r.origin = "https://evil.example";
+  CHECK(kGate.check(r).status == 403);
+
+  CHECK(document_id_of("/documents/abc123?x") == "abc123");
+  CHECK(document_id_of("/documents/") == "");
+  CHECK(document_id_of("/documents/a/b") == "");
+  CHECK(document_media_type("application/pdf;charset=x") == "application/pdf");
+  CHECK(document_media_type("application/pdfx").empty());
+}
+
 TEST_CASE("routes") {
+  CHECK(route_of("/documents") == route::documents);
+  CHECK(route_of("/documents/abc") == route::document);
+  CHECK(route_of("/documentsx") == route::static_file);
   CHECK(route_of("/rpc") == route::rpc);
   CHECK(route_of("/rpc?x=1") == route::rpc);
   CHECK(route_of("/ws") == route::websocket);
   CHECK(route_of("/rpc/") == route::static_file);
   CHECK(route_of("/RPC") == route::static_file);
   CHECK(target_path("/a/b?c#d") == "/a/b");
+}
+
+TEST_CASE("the SDK under /sdk/: CORS for allowed origins, bytes for everyone") {
+  request_view r;
+  r.method = "GET";
+  r.target = "/sdk/sealbridge.js?v=1";
+  r.host = "127.0.0.1:16116";
+  r.origin = "https://portal.example.com";
+  r.has_origin = true;
+  auto d = kGate.check(r);
+  CHECK(d.allowed);
+  CHECK(header_of(d, "Access-Control-Allow-Origin") == "https://portal.example.com");
+  CHECK(header_of(d, "Vary") == "Origin");
+
+  r.origin = "https://evil.example";
+  d = kGate.check(r);
+  CHECK(d.allowed);  // a classic <script> or a no-cors probe still loads it
+  CHECK(header_of(d, "Access-Control-Allow-Origin") == "<absent>");
+  CHECK(header_of(d, "Vary") == "Origin");
+
+  r.has_origin = false;
+  r.origin = {};
+  d = kGate.check(r);
+  CHECK(d.allowed);
+  CHECK(header_of(d, "Access-Control-Allow-Origin") == "<absent>");
+
+  r.method = "OPTIONS";
+  r.origin = "https://portal.example.com";
+  r.has_origin = true;
+  r.access_control_request_method = "GET";
+  r.access_control_request_private_network = "true";
+  d = kGate.check(r);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.status == 204);
+  CHECK(header_of(d, "Access-Control-Allow-Origin") == "https://portal.example.com");
+  CHECK(header_of(d, "Access-Control-Allow-Methods") == "GET, HEAD");
+  CHECK(header_of(d, "Access-Control-Allow-Private-Network") == "true");
+  r.origin = "https://evil.example";
+  CHECK(kGate.check(r).status == 403);
+
+  r.method = "POST";
+  r.origin = "https://portal.example.com";
+  CHECK(kGate.check(r).status == 405);
+  CHECK(is_sdk_path("/sdk/x.js"));
+  CHECK_FALSE(is_sdk_path("/sdkx.js"));
+  CHECK_FALSE(is_sdk_path("/app/sdk/x.js"));
 }

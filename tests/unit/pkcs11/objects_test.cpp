@@ -69,9 +69,15 @@ TEST_CASE("certificates come back as DER with id and label", "[pkcs11][objects]"
   const std::array<std::uint8_t, 1> other{0x02};
   // The private key is CKA_PRIVATE: invisible until login.
   CHECK_FALSE(has_private_key(s, id));
+  CHECK_FALSE(s.user_logged_in());
+  CHECK(private_key_ids(s).empty());
+  session second(t.m, t.slot, false);
   s.login(CKU_USER, secret(softhsm_fixture::user_pin));
   CHECK(has_private_key(s, id));
   CHECK_FALSE(has_private_key(s, other));
+  // Login state is the application's: another session sees it too.
+  CHECK(second.user_logged_in());
+  CHECK(private_key_ids(second) == std::vector<std::vector<std::uint8_t>>{{0x01}});
 }
 
 TEST_CASE("attribute reads handle absent, sensitive and typed values", "[pkcs11][objects]") {

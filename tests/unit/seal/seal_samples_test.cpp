@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "../crypto/test_certs.hpp"
 #include "core/error.hpp"
 #include "crypto/x509_verify.hpp"
 #include "seal/seal.hpp"
-#include "../crypto/test_certs.hpp"
 
 using namespace sealbridge;
 using namespace sealbridge::seal;
@@ -11,16 +11,19 @@ using namespace std::chrono;
 
 namespace {
 
-sealbridge::seal::seal load(std::string_view name) { return decode_seal(testing::read_file(testing::sample(name))); }
+sealbridge::seal::seal load(std::string_view name) {
+  return decode_seal(testing::read_file(testing::sample(name)));
+}
 
 // The USER.p12 certificate, pulled out with the CLI (RC2-encrypted PKCS#12 needs -legacy).
 bytes user_certificate() {
   auto dir = testing::fresh_temp_dir("seal-user");
   auto pem = dir / "user.pem";
   std::string out;
-  const int rc = testing::run("openssl pkcs12 -legacy -in '" + testing::sample("ofdrw_USER.p12").string() +
-                                  "' -passin pass:777777 -nokeys -clcerts -out '" + pem.string() + "'",
-                              &out);
+  const int rc =
+      testing::run("openssl pkcs12 -legacy -in '" + testing::sample("ofdrw_USER.p12").string() +
+                       "' -passin pass:777777 -nokeys -clcerts -out '" + pem.string() + "'",
+                   &out);
   INFO(out);
   REQUIRE(rc == 0);
   auto ders = crypto::certificates_der(testing::read_file(pem));
@@ -120,7 +123,8 @@ TEST_CASE("SES_Signature sample decodes, carries UserV4 and its signer signature
 
 TEST_CASE("sample seals bind to the USER certificate only") {
   const bytes user = user_certificate();
-  const bytes other = crypto::certificates_der(testing::read_file(testing::sample("ofdrw_sign_cert.pem"))).at(0);
+  const bytes other =
+      crypto::certificates_der(testing::read_file(testing::sample("ofdrw_sign_cert.pem"))).at(0);
   for (auto name : {"ofdrw_UserV1.esl", "ofdrw_UserV4.esl"}) {
     INFO(name);
     auto s = load(name);
@@ -134,6 +138,11 @@ TEST_CASE("sample seals bind to the USER certificate only") {
     // No root of the OFD R&W test CA is published with the samples.
     CHECK_FALSE(v.maker_trusted);
     CHECK(v.errors == std::vector<errc>{errc::seal_untrusted});
+
+    // Which certificate binds, one at a time (the service names it in SEAL_OUTLIVES_CERT).
+    CHECK(binds_to(s, user));
+    CHECK_FALSE(binds_to(s, other));
+    CHECK_FALSE(binds_to(s, bytes{0x30, 0x00}));
 
     opts.key_certificates_der = {other};
     v = verify_seal(s, opts);

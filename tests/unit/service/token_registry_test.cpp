@@ -1,7 +1,8 @@
-#include <catch2/catch.hpp>
+#include "service/token_registry.hpp"
 
 #include <stdlib.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -10,7 +11,6 @@
 #include "../pkcs11/softhsm_fixture.hpp"
 #include "core/error.hpp"
 #include "service/certificates.hpp"
-#include "service/token_registry.hpp"
 
 using namespace sealbridge;
 using namespace std::chrono_literals;
@@ -64,7 +64,8 @@ TEST_CASE("token ids are stable and depend on driver file name, manufacturer and
   CHECK(a != service::make_token_id("/usr/lib/x/libother.so", "Vendor", "0001"));
 }
 
-TEST_CASE("the registry finds keys, reads certificates on the key's worker and follows re-plugging") {
+TEST_CASE(
+    "the registry finds keys, reads certificates on the key's worker and follows re-plugging") {
   test::softhsm_fixture hsm;
   hsm.init_token("Registry Key");
   hsm.import_credential("Registry Key", "sign", "01");
@@ -74,7 +75,8 @@ TEST_CASE("the registry finds keys, reads certificates on the key's worker and f
 
   event_log log;
   service::token_registry registry(
-      {module_at(SBTEST_MODULE_PATH, "test driver"), module_at("/nonexistent/libmissing.so", "")}, 100ms);
+      {module_at(SBTEST_MODULE_PATH, "test driver"), module_at("/nonexistent/libmissing.so", "")},
+      100ms);
   registry.start([&log](service::token_event k, const service::token_record& t) { log.add(k, t); });
 
   auto modules = registry.modules();
@@ -90,9 +92,10 @@ TEST_CASE("the registry finds keys, reads certificates on the key's worker and f
   CHECK(key.info.label == "Registry Key");
   CHECK(key.module.name == "test driver");
 
-  auto certs = registry.run(key.id, [](service::token_access& a) { return service::read_certificates(a); });
+  auto certs =
+      registry.run(key.id, [](service::token_access& a) { return service::read_certificates(a); });
   REQUIRE(certs.size() == 1);
-  CHECK(certs[0].has_private_key);
+  CHECK(certs[0].private_key == service::key_presence::present);  // its public key is there
   CHECK(certs[0].label == "sign");
 
   CHECK_THROWS_WITH(registry.run("0000000000000000", [](service::token_access&) {}),
@@ -114,7 +117,8 @@ TEST_CASE("the registry finds keys, reads certificates on the key's worker and f
   CHECK(log.wait_for(service::token_event::inserted, key.id, before_plug));
   REQUIRE(registry.tokens().size() == 1);
   CHECK(registry.tokens()[0].id == key.id);
-  CHECK(registry.run(key.id, [](service::token_access& a) { return service::read_certificates(a); }).size() == 1);
+  CHECK(registry.run(key.id, [](service::token_access& a) { return service::read_certificates(a); })
+            .size() == 1);
   registry.stop();
   ::unsetenv("SEALBRIDGE_TESTMODULE_CONTROL");
 }

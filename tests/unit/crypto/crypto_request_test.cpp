@@ -6,10 +6,11 @@
 
 #include "core/error.hpp"
 #include "crypto/cert_info.hpp"
+#include "crypto/csr_builder.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/public_key.hpp"
 #include "crypto/sm2.hpp"
-#include "service/csr_builder.hpp"
-#include "service/public_key.hpp"
-#include "service/subject_name.hpp"
+#include "crypto/subject_name.hpp"
 
 using namespace sealbridge;
 
@@ -72,36 +73,35 @@ int entry_type(const X509_NAME* name, int nid) {
 }  // namespace
 
 TEST_CASE("RFC 2253 subjects are read most significant last, with escapes") {
-  auto e = service::parse_rfc2253("CN=张三,OU=加密, O=示例科技有限公司,C=CN");
-  service::name_entries want{
-      {"C", "CN"}, {"O", "示例科技有限公司"}, {"OU", "加密"}, {"CN", "张三"}};
+  auto e = crypto::parse_rfc2253("CN=张三,OU=加密, O=示例科技有限公司,C=CN");
+  crypto::name_entries want{{"C", "CN"}, {"O", "示例科技有限公司"}, {"OU", "加密"}, {"CN", "张三"}};
   CHECK(e == want);
-  CHECK(service::parse_rfc2253("CN=a\\,b\\2Bc,O=x\\\\y") ==
-        service::name_entries{{"O", "x\\y"}, {"CN", "a,b+c"}});
-  CHECK(service::parse_rfc2253("CN=\\E5\\BC\\A0") == service::name_entries{{"CN", "张"}});
+  CHECK(crypto::parse_rfc2253("CN=a\\,b\\2Bc,O=x\\\\y") ==
+        crypto::name_entries{{"O", "x\\y"}, {"CN", "a,b+c"}});
+  CHECK(crypto::parse_rfc2253("CN=\\E5\\BC\\A0") == crypto::name_entries{{"CN", "张"}});
   for (const char* bad : {"", "CN", "CN=", "CN=a,", "CN=a+O=b", "CN=#0401", "=x", "CN=a\\"}) {
     INFO(bad);
     CHECK_THROWS_MATCHES(
-        service::parse_rfc2253(bad), error,
+        crypto::parse_rfc2253(bad), error,
         Catch::Predicate<error>([](const error& x) { return x.code() == errc::bad_params; }));
   }
 }
 
 TEST_CASE("named subject fields are put into X.500 order and unknown ones refused") {
-  auto e = service::order_fields({{"CN", "张三"}, {"C", "CN"}, {"OU", "续期"}, {"O", "示例"}});
-  CHECK(e == service::name_entries{{"C", "CN"}, {"O", "示例"}, {"OU", "续期"}, {"CN", "张三"}});
-  CHECK_THROWS_AS(service::order_fields({{"CN", "x"}, {"XX", "y"}}), error);
-  CHECK_THROWS_AS(service::order_fields({{"CN", ""}}), error);
-  CHECK_THROWS_AS(service::order_fields({}), error);
+  auto e = crypto::order_fields({{"CN", "张三"}, {"C", "CN"}, {"OU", "续期"}, {"O", "示例"}});
+  CHECK(e == crypto::name_entries{{"C", "CN"}, {"O", "示例"}, {"OU", "续期"}, {"CN", "张三"}});
+  CHECK_THROWS_AS(crypto::order_fields({{"CN", "x"}, {"XX", "y"}}), error);
+  CHECK_THROWS_AS(crypto::order_fields({{"CN", ""}}), error);
+  CHECK_THROWS_AS(crypto::order_fields({}), error);
 }
 
 TEST_CASE("names keep UTF-8 and use PrintableString for the country") {
-  auto name = service::make_name(service::parse_rfc2253("CN=张三,O=示例科技有限公司,C=CN"));
+  auto name = crypto::make_name(crypto::parse_rfc2253("CN=张三,O=示例科技有限公司,C=CN"));
   CHECK(name_text(name.get()) == "CN=张三,O=示例科技有限公司,C=CN");
   CHECK(entry_type(name.get(), NID_countryName) == V_ASN1_PRINTABLESTRING);
   CHECK(entry_type(name.get(), NID_commonName) == V_ASN1_UTF8STRING);
-  CHECK_THROWS_AS(service::make_name({{"C", "CHN"}}), error);  // countryName is two letters
-  CHECK_THROWS_AS(service::make_name({{"nonsense", "x"}}), error);
+  CHECK_THROWS_AS(crypto::make_name({{"C", "CHN"}}), error);  // countryName is two letters
+  CHECK_THROWS_AS(crypto::make_name({{"nonsense", "x"}}), error);
 }
 
 TEST_CASE("CKA_EC_POINT is accepted with and without its OCTET STRING wrapper") {
@@ -110,53 +110,53 @@ TEST_CASE("CKA_EC_POINT is accepted with and without its OCTET STRING wrapper") 
   REQUIRE(point.size() == 65);
   bytes wrapped{0x04, 0x41};
   wrapped.insert(wrapped.end(), point.begin(), point.end());
-  CHECK(service::unwrap_ec_point(point, 32) == point);
-  CHECK(service::unwrap_ec_point(wrapped, 32) == point);
+  CHECK(crypto::unwrap_ec_point(point, 32) == point);
+  CHECK(crypto::unwrap_ec_point(wrapped, 32) == point);
   // A bare point whose x starts like a length (04 3F 04 …) is still a bare point.
   bytes tricky = point;
   tricky[1] = 0x3F;
   tricky[2] = 0x04;
-  CHECK(service::unwrap_ec_point(tricky, 32) == tricky);
-  CHECK_THROWS_AS(service::unwrap_ec_point(bytes(point.begin(), point.end() - 1), 32), error);
+  CHECK(crypto::unwrap_ec_point(tricky, 32) == tricky);
+  CHECK_THROWS_AS(crypto::unwrap_ec_point(bytes(point.begin(), point.end() - 1), 32), error);
   bytes compressed(point.begin(), point.begin() + 33);
   compressed[0] = 0x02;
-  CHECK_THROWS_AS(service::unwrap_ec_point(compressed, 32), error);
+  CHECK_THROWS_AS(crypto::unwrap_ec_point(compressed, 32), error);
 }
 
 TEST_CASE("public keys rebuilt from PKCS#11 values match the certificate's, and only those") {
   SECTION("EC P-256") {
     auto key = generate("EC", "prime256v1");
-    auto rebuilt = service::ec_public_key(false, ec_point(key.get()));
-    CHECK(service::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
-    CHECK_FALSE(service::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
+    auto rebuilt = crypto::ec_public_key(false, ec_point(key.get()));
+    CHECK(crypto::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
+    CHECK_FALSE(crypto::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
     // The same point read as an SM2 key is a different key.
-    CHECK_THROWS_AS(service::ec_public_key(true, ec_point(key.get())), error);
+    CHECK_THROWS_AS(crypto::ec_public_key(true, ec_point(key.get())), error);
   }
   SECTION("SM2, whichever type OpenSSL gives it") {
     auto key = generate("SM2");
-    auto rebuilt = service::ec_public_key(true, ec_point(key.get()));
+    auto rebuilt = crypto::ec_public_key(true, ec_point(key.get()));
     CHECK(crypto::is_sm2_key(rebuilt.get()));
-    CHECK(service::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
-    CHECK(service::same_public_key(rebuilt.get(), key.get()));
-    CHECK_FALSE(service::same_public_key(rebuilt.get(), generate("SM2").get()));
-    CHECK_FALSE(service::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
+    CHECK(crypto::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
+    CHECK(crypto::same_public_key(rebuilt.get(), key.get()));
+    CHECK_FALSE(crypto::same_public_key(rebuilt.get(), generate("SM2").get()));
+    CHECK_FALSE(crypto::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
   }
   SECTION("RSA") {
     auto key = generate("RSA");
-    auto rebuilt = service::rsa_public_key(bn_param(key.get(), OSSL_PKEY_PARAM_RSA_N),
-                                           bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E));
-    CHECK(service::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
-    CHECK_FALSE(service::same_public_key(rebuilt.get(), generate("RSA").get()));
-    CHECK_FALSE(service::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
+    auto rebuilt = crypto::rsa_public_key(bn_param(key.get(), OSSL_PKEY_PARAM_RSA_N),
+                                          bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E));
+    CHECK(crypto::same_public_key(rebuilt.get(), round_trip(key.get()).get()));
+    CHECK_FALSE(crypto::same_public_key(rebuilt.get(), generate("RSA").get()));
+    CHECK_FALSE(crypto::same_public_key(rebuilt.get(), generate("EC", "prime256v1").get()));
   }
-  CHECK_THROWS_AS(service::ec_public_key(false, bytes(65, 0x04)), error);  // not on the curve
+  CHECK_THROWS_AS(crypto::ec_public_key(false, bytes(65, 0x04)), error);  // not on the curve
 }
 
 TEST_CASE("e = SM3(Z||M) is what OpenSSL's SM2 with the default ID signs") {
   auto key = generate("SM2");
   const std::string text = "certification request info";
   auto message = as_bytes(text);
-  auto e = service::sm2_digest(key.get(), crypto::sm2_default_id, message);
+  auto e = crypto::sm2_e(key.get(), message, crypto::sm2_default_id);
   REQUIRE(e.size() == 32);
   // Sign e as a digest, the way a UKey's raw SM2 mechanism does, and verify over the message.
   crypto::evp_pkey_ctx_ptr ctx{EVP_PKEY_CTX_new(key.get(), nullptr)};
@@ -167,7 +167,7 @@ TEST_CASE("e = SM3(Z||M) is what OpenSSL's SM2 with the default ID signs") {
   REQUIRE(EVP_PKEY_sign(ctx.get(), signature.data(), &len, e.data(), e.size()) == 1);
   signature.resize(len);
   CHECK(crypto::verify_message(key.get(), crypto::sig_scheme::sm2_sm3, message, signature));
-  CHECK(service::sm2_digest(key.get(), "another id", message) != e);
+  CHECK(crypto::sm2_e(key.get(), message, "another id") != e);
 }
 
 TEST_CASE("a request signed outside OpenSSL's signing path verifies and carries the subject") {
@@ -176,13 +176,13 @@ TEST_CASE("a request signed outside OpenSSL's signing path verifies and carries 
                                     {"SM2", nullptr}}) {
     INFO(type);
     auto key = generate(type, curve);
-    auto subject = service::make_name({{"C", "CN"}, {"O", "示例"}, {"CN", "张三"}});
-    auto req = service::new_request(subject.get(), key.get());
-    auto tbs = service::request_info_der(req.get());
+    auto subject = crypto::make_name({{"C", "CN"}, {"O", "示例"}, {"CN", "张三"}});
+    auto req = crypto::new_request(subject.get(), key.get());
+    auto tbs = crypto::request_info_der(req.get());
     auto scheme = crypto::scheme_for_key(key.get());
-    service::attach_signature(req.get(), scheme, crypto::sign_message(key.get(), tbs));
-    auto der = service::request_der(req.get());
-    CHECK(service::request_pem(req.get()).starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"));
+    crypto::attach_signature(req.get(), scheme, crypto::sign_message(key.get(), tbs));
+    auto der = crypto::request_der(req.get());
+    CHECK(crypto::request_pem(req.get()).starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"));
 
     const unsigned char* p = der.data();
     crypto::x509_req_ptr parsed{d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size()))};
@@ -208,12 +208,12 @@ TEST_CASE("a request signed outside OpenSSL's signing path verifies and carries 
 
 TEST_CASE("a signature ending in zero bits is kept whole") {
   auto key = generate("EC", "prime256v1");
-  auto subject = service::make_name({{"CN", "x"}});
-  auto req = service::new_request(subject.get(), key.get());
-  service::request_info_der(req.get());
+  auto subject = crypto::make_name({{"CN", "x"}});
+  auto req = crypto::new_request(subject.get(), key.get());
+  crypto::request_info_der(req.get());
   const bytes signature{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00};
-  service::attach_signature(req.get(), crypto::sig_scheme::ecdsa_sha256, signature);
-  auto der = service::request_der(req.get());
+  crypto::attach_signature(req.get(), crypto::sig_scheme::ecdsa_sha256, signature);
+  auto der = crypto::request_der(req.get());
   // BIT STRING: tag, length 9, no unused bits, the signature unchanged. Spelled out rather
   // than appended: GCC 12 at -O2 misreports the append as out of bounds.
   const bytes tail{0x03, 0x09, 0x00, 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00};
