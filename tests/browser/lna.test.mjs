@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Fixture } from '../integration/lib/daemon.mjs';
 import {
+  OTHER_PORT,
   PORTAL_HOST,
   grantLocalNetwork,
   launchChromium,
@@ -15,24 +16,58 @@ import {
   startPortalServer,
 } from './lib/browser.mjs';
 
+// Loopback too, but another origin than the portal's, so its page is a cross-origin frame.
+const FRAMED_HOST = '127.0.0.3';
+
 describe('portal treated as a public web site', () => {
   let fx;
   let daemon;
   let portal;
+  let framed; // the same portal page, from another public origin, to embed in an iframe
   let browser;
 
   before(async () => {
     portal = await startPortalServer();
+    framed = await startPortalServer({ host: FRAMED_HOST, port: OTHER_PORT });
     fx = Fixture.create();
-    daemon = await fx.start({ origins: [portal.origin] });
+    daemon = await fx.start({ origins: [portal.origin, framed.origin] });
     // The port is required: without it Chromium silently ignores the override.
-    browser = await launchChromium([`--ip-address-space-overrides=${PORTAL_HOST}:${portal.port}=public`]);
+    browser = await launchChromium([
+      `--ip-address-space-overrides=${PORTAL_HOST}:${portal.port}=public,${FRAMED_HOST}:${framed.port}=public`,
+    ]);
   });
 
   after(async () => {
     await browser?.close();
     await portal?.close();
+    await framed?.close();
     await fx?.cleanup();
+  });
+
+  test('checklist 39: in an iframe without the permission the SDK says so, naming the iframe', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // Neither the top page nor the frame (another origin) has the permission.
+      const inner = portalUrl(framed, daemon.port);
+      await page.goto(`${portal.origin}/portal-test/framed.html?src=${encodeURIComponent(inner)}`);
+      const frameHandle = await page.waitForSelector('#portal');
+      const frame = await frameHandle.contentFrame();
+      await frame.waitForURL(/portal-test\/index\.html/);
+      const outcome = await portalOutcome(frame);
+      assert.equal(outcome.state, 'error');
+      assert.equal(outcome.code, 'BROWSER_BLOCKED', JSON.stringify(outcome));
+      assert.match(outcome.message, /iframe/);
+      assert.match(outcome.message, /allow="local-network-access"/);
+      assert.match(outcome.messageEn, /inside a frame/);
+      const probe = JSON.parse(outcome.probe);
+      assert.equal(probe.ok, false);
+      assert.equal(probe.reason, 'BROWSER_BLOCKED');
+      assert.match(probe.message_zh, /iframe/);
+      await screenshot(page, 'portal-in-iframe-blocked');
+    } finally {
+      await context.close();
+    }
   });
 
   test('without the local network permission the SDK reports BROWSER_BLOCKED', async () => {

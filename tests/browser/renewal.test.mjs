@@ -1,18 +1,42 @@
-// Seal renewal end to end: the demo renewal portal (webroot/renewal-demo, on its own loopback
-// origin) lists the demo key's two seals through the real daemon, gets a renewed seal from the
-// demo seal maker behind POST /api/renew, and writes it with seal.write after the clerk types the
-// PIN. The daemon's own seal tool page shows the seals and follows the change. Screenshots land
-// in the artifacts dir for a human look.
+// Seal renewal end to end, as a clerk meets it: the demo renewal portal (webroot/renewal-demo, on
+// its own loopback origin) lists the demo key's seals through the real daemon, gets a renewed
+// seal from the demo seal maker behind POST /api/renew, and writes it with seal.write after the
+// clerk types the PIN. The daemon's own seal tool page shows the seals and follows the change.
+// Screenshots land in the artifacts dir for a human look.
+//
+// Two keys: the demo key as it is made (signing certificate expiring in 20 days, so no seal may
+// be renewed before the certificate is), and one whose certificate lasts 800 days with a PIN
+// retry counter, on which the company seal is renewed through a wrong PIN, two unplugs in the
+// middle of the write, page reloads and a second tab.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Fixture } from '../integration/lib/daemon.mjs';
+import { ModuleControl, days, issueSeal } from '../integration/lib/seals.mjs';
 import { collectPageErrors, launchChromium, screenshot } from './lib/browser.mjs';
 import { startRenewalServer } from './lib/renewal-server.mjs';
 
 const PIN = '123456';
+const PIN_TRIES = 5;
 
-describe('seal renewal portal', () => {
+// The date as the page prints it (local time of the browser, which shares our TZ).
+const localDate = (iso) => {
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};
+const sealCard = (p, esId) => p.locator(`article.seal[data-es-id="${esId}"]`);
+
+async function postRenew(portal, body) {
+  const response = await fetch(`${portal.origin}/api/renew`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('renewal portal: the signing certificate expires before a renewed seal would', () => {
   let fx;
   let daemon;
   let portal;
@@ -46,19 +70,13 @@ describe('seal renewal portal', () => {
     await fx?.cleanup();
   });
 
-  const sealCard = (p, esId) => p.locator(`article.seal[data-es-id="${esId}"]`);
   const sealsOnKey = async () => (await daemon.call('seal.list', { token: tokenId })).seals;
-  // The date as the page prints it (local time of the browser, which shares our TZ).
-  const localDate = (iso) => {
-    const d = new Date(iso);
-    const pad = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  };
 
-  test('the seal tool page shows both seals with pictures, names and dates', async () => {
+  test('the seal tool page shows both seals with pictures, names and dates, and the certificate warning', async () => {
     const box = tool.locator('.seals[data-count="2"]');
     await box.waitFor({ timeout: 15000 });
     assert.match(await box.locator('.seals-summary').textContent(), /当前key里有2枚印章/);
+    assert.match(await box.locator('.seals-summary').textContent(), /1枚印章的有效期超过了签名证书，请先延期证书/);
     const seals = await box.locator('article.seal').evaluateAll((nodes) => nodes.map((n) => ({
       esId: n.dataset.esId,
       name: n.querySelector('.seal-name').textContent,
@@ -67,6 +85,10 @@ describe('seal renewal portal', () => {
       type: n.querySelector('.seal-type').textContent,
       format: n.querySelector('.seal-format').textContent,
       verify: n.querySelector('.seal-verify').textContent,
+      maker: n.querySelector('.seal-maker').textContent,
+      warnings: [...n.querySelectorAll('.seal-warnings li')].map((li) => ({ code: li.dataset.code, text: li.textContent })),
+      tech: n.querySelector('details.tech')?.textContent ?? '',
+      techOpen: n.querySelector('details.tech')?.open,
       img: n.querySelector('img.seal-img')?.getAttribute('src').slice(0, 22),
       loaded: n.querySelector('img.seal-img')?.naturalWidth > 0,
     })));
@@ -82,11 +104,24 @@ describe('seal renewal portal', () => {
       assert.match(s.expiry, new RegExp(`^有效期到 ${localDate(onKey[s.esId].valid_end)}，剩余 \\d+ 天`));
       assert.match(s.format, /GB\/T 38540 第4版/);
       assert.match(s.verify, /验证通过/);
+      assert.doesNotMatch(s.maker, /CN=|O=/, 'a raw DN as the maker');
+      assert.equal(s.techOpen, false);
     }
     assert.match(company.type, /单位印章/);
     assert.match(legal.type, /个人印章/);
     assert.match(legal.badge, /印章即将过期/);
     assert.match(company.badge, /有效/);
+
+    // The company seal (a year) outlives the signing certificate (20 days): said in words, with
+    // the certificate's holder and date; the code only in the technical details.
+    const certEnd = onKey[fx.demo.DEMO_COMPANY_SEAL_ES_ID].warnings.find((w) => w.code === 'SEAL_OUTLIVES_CERT').cert_not_after;
+    assert.equal(company.warnings.length, 1, JSON.stringify(company.warnings));
+    assert.equal(company.warnings[0].code, 'SEAL_OUTLIVES_CERT');
+    assert.match(company.warnings[0].text, new RegExp(`张三（示例科技有限公司）”${localDate(certEnd)} 到期`));
+    assert.match(company.warnings[0].text, /请先办理数字证书延期，再延期印章/);
+    assert.doesNotMatch(company.warnings[0].text, /SEAL_|CN=/);
+    assert.match(company.tech, /SEAL_OUTLIVES_CERT/);
+    assert.deepEqual(legal.warnings, []);
     await screenshot(tool, 'seal-tool-seals');
   });
 
@@ -141,109 +176,348 @@ describe('seal renewal portal', () => {
     assert.match(result.unreadable, /印章数据损坏或制章签名验证失败/);
   });
 
-  test('the portal lists the key, the expiring certificate and both seals', async () => {
+  test('the portal asks for the certificate renewal first and offers no 申请延期', async () => {
     await page.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
     const summary = page.locator('.seals-summary[data-count="2"]');
     await summary.waitFor({ timeout: 15000 });
     assert.equal(await summary.textContent(), '当前key里有2枚印章');
-    assert.match(await page.locator('.certs').textContent(), /证书即将过期/);
+    const certs = await page.locator('.certs').textContent();
+    assert.match(certs, /证书即将过期/);
+    assert.match(certs, /张三（示例科技有限公司）/);
+    assert.doesNotMatch(certs, /CN=/);
+    const cert = (await daemon.call('cert.list', { token: tokenId })).certificates.find((c) => c.days_left <= 30);
     for (const esId of [fx.demo.DEMO_COMPANY_SEAL_ES_ID, fx.demo.DEMO_LEGAL_SEAL_ES_ID]) {
       const card = sealCard(page, esId);
       assert.match(await card.locator('.seal-expiry').textContent(), /^有效期到 \d{4}-\d{2}-\d{2}/);
       assert.ok(await card.locator('.seal-pic img').evaluate((img) => img.naturalWidth > 0));
-      assert.ok(await card.locator('.renew-request').isVisible());
+      assert.ok(await card.locator('.cert-first').isVisible(), `no certificate-first notice on ${esId}`);
+      const text = await card.locator('.cert-first').textContent();
+      assert.match(text, /电子印章延期前需要先延期数字证书/);
+      assert.match(text, new RegExp(`签名证书“张三（示例科技有限公司）”${localDate(cert.not_after)} 到期`));
+      assert.match(text, /请先在上方办理数字证书延期/);
+      assert.equal(await card.locator('.renew-request').isVisible(), false, '申请延期 offered past the certificate');
     }
     assert.match(await sealCard(page, fx.demo.DEMO_LEGAL_SEAL_ES_ID).locator('.seal-badge').textContent(), /印章即将过期/);
-    await screenshot(page, 'renewal-list');
+    assert.equal(await page.locator('#steps').getAttribute('data-current'), '2');
+    await screenshot(page, 'renewal-cert-first');
   });
 
-  async function requestRenewal(esId) {
-    const card = sealCard(page, esId);
-    await card.locator('.renew-request').click();
-    await card.locator('.renew-status:has-text("已获取新印章")').waitFor({ timeout: 20000 });
-    assert.match(await card.locator('.renew-status').textContent(), /请点击延期印章/);
-    assert.ok(await card.locator('.renew-write').isVisible());
-    return card;
-  }
+  test('the seal maker refuses, too: no seal past the certificate, nothing issued', async () => {
+    const legal = (await sealsOnKey()).find((s) => s.es_id === fx.demo.DEMO_LEGAL_SEAL_ES_ID);
+    const der = legal.cert_list.find((c) => c.kind === 'certificate').der;
+    const { status, body } = await postRenew(portal, { es_id: legal.es_id, cert_der_base64: der, current_valid_end: legal.valid_end });
+    assert.equal(status, 409);
+    assert.equal(body.error, 'CERT_RENEWAL_FIRST');
+    assert.match(body.message, /电子印章延期前需要先延期数字证书/);
+    assert.deepEqual(portal.issued, []);
+  });
 
-  async function writeWithPin(card, pin) {
-    await card.locator('.pin-input').fill(pin);
-    await card.locator('.renew-write').click();
-    await page.waitForFunction(
-      (el) => ['done', 'failed'].includes(el.dataset.phase),
-      await card.elementHandle(),
-      { timeout: 30000 },
-    );
-  }
+  test('延期数字证书 on the page: a new key pair and certificate on the key, then the seal renews onto it', async () => {
+    const panel = page.locator('.cert-renewal');
+    assert.ok(await panel.isVisible());
+    const why = await panel.locator('.cert-renewal-text').textContent();
+    assert.match(why, /使用的签名证书“张三（示例科技有限公司）”\d{4}-\d{2}-\d{2} 到期，需要先延期/);
+    assert.ok(why.includes('“示例科技有限公司”') && why.includes('“张三”'), why);
+    const before = (await daemon.call('cert.list', { token: tokenId })).certificates;
+    await panel.locator('.cert-pin').fill(PIN);
+    await panel.locator('.cert-renew').click();
+    await page.locator('.cert-renewal-status:has-text("数字证书已延期")').waitFor({ timeout: 60000 });
+    assert.equal(portal.certificates.length, 1);
+    const after = (await daemon.call('cert.list', { token: tokenId })).certificates;
+    assert.equal(after.length, before.length + 1, 'the old certificate is kept beside the new one');
+    const renewed = after.find((c) => !before.some((b) => b.id === c.id));
+    const old = before.find((c) => c.days_left <= 30);
+    assert.equal(renewed.subject, old.subject);
+    assert.equal(renewed.key_type, old.key_type);
+    assert.equal(renewed.has_private_key, true);
+    assert.ok(renewed.days_left >= 729, `days_left ${renewed.days_left}`);
+    assert.match(await page.locator('.cert-renewal-status').textContent(), new RegExp(`新证书有效期到 ${localDate(renewed.not_after)}`));
+    assert.ok(await page.evaluate(() => document.activeElement?.classList.contains('cert-renewal-status')));
+    await screenshot(page, 'renewal-cert-renewed');
 
-  test('renews the expiring seal: 申请延期, 延期印章 with the PIN, 延期成功 with the new date', async () => {
+    // Now the seals may be renewed: the legal representative's seal, onto the new certificate.
     const esId = fx.demo.DEMO_LEGAL_SEAL_ES_ID;
-    const before = (await sealsOnKey()).find((s) => s.es_id === esId);
-    let card = await requestRenewal(esId);
-    await screenshot(page, 'renewal-ready');
-    await writeWithPin(card, PIN);
-    card = sealCard(page, esId);
-    const status = await card.locator('.renew-status').textContent();
-    const issued = portal.issued.at(-1);
-    assert.equal(issued.esId, esId);
-    assert.equal(status, `延期成功，印章有效期已延至 ${localDate(issued.validEnd)}`);
-
-    const seals = (await sealsOnKey()).filter((s) => s.es_id === esId);
-    assert.equal(seals.length, 1, 'one seal per esID');
-    assert.equal(seals[0].valid_end, issued.validEnd);
-    assert.ok(new Date(seals[0].valid_end) - new Date(before.valid_end) >= 364 * 86400000);
-    assert.equal(seals[0].name, before.name);
-    assert.equal(seals[0].verification.ok, true);
-    assert.equal((await sealsOnKey()).length, 2);
-
-    // The list re-read from the key shows the new date, no longer "expiring".
-    await page.waitForFunction(
-      ([id, date]) => document.querySelector(`article.seal[data-es-id="${id}"] .seal-expiry`)?.textContent.includes(date),
-      [esId, localDate(issued.validEnd)],
-      { timeout: 10000 },
-    );
-    assert.doesNotMatch(await sealCard(page, esId).locator('.seal-badge').textContent(), /过期/);
-    await screenshot(page, 'renewal-done');
-
-    // The seal tool page in the other tab follows the seal.changed notification.
-    await tool.waitForFunction(
-      ([id, date]) => document.querySelector(`article.seal[data-es-id="${id}"] .seal-expiry`)?.textContent.includes(date),
-      [esId, localDate(issued.validEnd)],
-      { timeout: 10000 },
-    );
-  });
-
-  test('a wrong PIN shows 延期失败 with the reason; 重试 with the right PIN succeeds', async () => {
-    const esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
-    let card = await requestRenewal(esId);
-    await writeWithPin(card, '000000');
-    card = sealCard(page, esId);
-    assert.equal(await card.getAttribute('data-phase'), 'failed');
-    const failure = await card.locator('.renew-status').textContent();
-    assert.match(failure, /^延期失败：口令错误/);
-    assert.ok(await card.locator('.renew-retry').isVisible());
-    assert.equal(await card.locator('.renew-write').isVisible(), false);
-    await screenshot(page, 'renewal-pin-wrong');
-    const unchanged = (await sealsOnKey()).filter((s) => s.es_id === esId);
-    assert.equal(unchanged.length, 1);
-    assert.notEqual(unchanged[0].valid_end, portal.issued.at(-1).validEnd);
-
-    await card.locator('.renew-retry').click();
-    assert.equal(await card.locator('.pin-input').inputValue(), '');
-    await writeWithPin(card, PIN);
-    card = sealCard(page, esId);
-    assert.equal(await card.getAttribute('data-phase'), 'done', await card.locator('.renew-status').textContent());
-    const issued = portal.issued.at(-1);
-    assert.match(await card.locator('.renew-status').textContent(), new RegExp(`延期成功.*${localDate(issued.validEnd)}`));
-    const seals = (await sealsOnKey()).filter((s) => s.es_id === esId);
-    assert.equal(seals.length, 1);
-    assert.equal(seals[0].valid_end, issued.validEnd);
-    await screenshot(page, 'renewal-retry-done');
+    const card = sealCard(page, esId);
+    await card.locator('.renew-request').waitFor({ timeout: 15000 });
+    assert.equal(await card.locator('.cert-first').isVisible(), false);
+    await card.locator('.renew-request').click();
+    await card.locator('.renew-write').waitFor({ timeout: 20000 });
+    await card.locator('.pin-input').fill(PIN);
+    await card.locator('.renew-write').click();
+    await page.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="done"]`, { timeout: 30000 });
+    const legal = (await sealsOnKey()).filter((s) => s.es_id === esId);
+    assert.equal(legal.length, 1);
+    assert.equal(legal[0].verification.ok, true);
+    assert.equal(legal[0].valid_end, portal.issued.at(-1).validEnd);
+    assert.deepEqual(legal[0].warnings, [], 'the renewed seal outlives its certificate');
+    assert.equal(legal[0].cert_list[0].der, renewed.der, 'not bound to the renewed certificate');
   });
 
   test('no script errors on either page', () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(toolErrors, []);
+  });
+});
+
+describe('renewal portal: renewing the company seal through a wrong PIN, unplugs and reloads', () => {
+  let fx;
+  let daemon;
+  let portal;
+  let browser;
+  let context;
+  let page;
+  let errors;
+  let tool;
+  let tokenId;
+  let control;
+  let esId;
+  let original;
+
+  before(async () => {
+    fx = Fixture.create({ expiringDays: 800 });
+    control = new ModuleControl(fx);
+    portal = await startRenewalServer({ demoDir: fx.keyDir });
+    daemon = await fx.start({ origins: [portal.origin], env: { SEALBRIDGE_TESTMODULE_PIN_TRIES: String(PIN_TRIES) } });
+    ({ tokens: [{ id: tokenId }] } = await daemon.call('token.list'));
+    esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
+    original = (await daemon.call('seal.list', { token: tokenId })).seals.find((s) => s.es_id === esId);
+    browser = await launchChromium();
+    // The clerk's laptop: 1024×700.
+    context = await browser.newContext({ viewport: { width: 1024, height: 700 }, locale: 'zh-CN' });
+    tool = await context.newPage();
+    await tool.goto(`http://127.0.0.1:${daemon.port}/`);
+    page = await context.newPage();
+    errors = collectPageErrors(page);
+    await page.goto(`${portal.origin}/?port=${daemon.port}`);
+    await page.waitForSelector('.seals-summary[data-count="2"]', { timeout: 15000 });
+  });
+
+  after(async () => {
+    control?.clearFaults();
+    await browser?.close();
+    await portal?.close();
+    await fx?.cleanup();
+  });
+
+  const sealsOnKey = async () => (await daemon.call('seal.list', { token: tokenId })).seals;
+  const companyOnKey = async () => (await sealsOnKey()).filter((s) => s.es_id === esId);
+  const card = () => sealCard(page, esId);
+  const status = () => card().locator('.renew-status').textContent();
+  const focused = () => page.evaluate(() => {
+    const a = document.activeElement;
+    return { className: a?.className || a?.tagName, inCard: a?.closest('article.seal')?.dataset.esId ?? null };
+  });
+  const phaseIs = (phase) => page.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="${phase}"]`, { timeout: 30000 });
+
+  test('a seal that outlives no certificate can be renewed; the legal seal (ends with its certificate) cannot', async () => {
+    assert.equal(await card().locator('.cert-first').isVisible(), false);
+    assert.ok(await card().locator('.renew-request').isVisible());
+    const legal = sealCard(page, fx.demo.DEMO_LEGAL_SEAL_ES_ID);
+    assert.ok(await legal.locator('.cert-first').isVisible());
+    assert.equal(await legal.locator('.renew-request').isVisible(), false);
+    // Neither the certificate nor that seal is due for years: no certificate renewal pushed now.
+    assert.match(await legal.locator('.cert-first').textContent(), /印章还没到期；到期前请先办理数字证书延期/);
+    assert.equal(await page.locator('.cert-renewal').isVisible(), false);
+  });
+
+  test('申请延期: a year past the seal on the key; step 3 current; focus in the PIN box; 延期印章 visible at 1024×700', async () => {
+    await card().locator('.renew-request').click();
+    await card().locator('.renew-status:has-text("已获取新印章")').waitFor({ timeout: 20000 });
+    assert.match(await status(), /请输入UKey口令，点击“延期印章”/);
+    const issued = portal.issued.at(-1);
+    assert.equal(Date.parse(issued.validEnd), Date.parse(original.valid_end) + 365 * 86400000);
+
+    // The step bar says where the clerk is, and its wording matches the page's order.
+    const steps = await page.locator('#steps li').evaluateAll((lis) => lis.map((li) => ({
+      text: li.textContent, current: li.getAttribute('aria-current'), cls: li.className,
+    })));
+    assert.equal(steps[2].text, '输入UKey口令，点击“延期印章”');
+    assert.equal(steps[2].current, 'step');
+    assert.match(steps[2].cls, /step-current/);
+    assert.deepEqual(steps.filter((s) => s.current).length, 1);
+    assert.match(steps[0].cls, /step-done/);
+
+    assert.deepEqual(await focused(), { className: 'pin-input', inCard: esId });
+
+    // Nothing of the action row is cut off or hidden under something else.
+    const write = card().locator('.renew-write');
+    await write.scrollIntoViewIfNeeded();
+    const box = await write.boundingBox();
+    const viewport = page.viewportSize();
+    assert.ok(box && box.x >= 0 && box.y >= 0, JSON.stringify(box));
+    assert.ok(box.x + box.width <= viewport.width && box.y + box.height <= viewport.height, `${JSON.stringify(box)} in ${JSON.stringify(viewport)}`);
+    const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.className, [box.x + box.width / 2, box.y + box.height / 2]);
+    assert.match(hit ?? '', /renew-write/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'the page scrolls sideways');
+    await screenshot(page, 'renewal-ready-1024');
+  });
+
+  test('a reload keeps the paid-for seal: no new 申请延期, and asking again gets the same seal', async () => {
+    const issuedBefore = portal.issued.length;
+    await page.reload();
+    await phaseIs('ready');
+    assert.equal(await card().locator('.renew-request').isVisible(), false);
+    assert.ok(await card().locator('.renew-write').isVisible());
+    assert.match(await status(), /尚未写入UKey/);
+
+    const key = (await sealsOnKey()).find((s) => s.es_id === esId);
+    const { body } = await postRenew(portal, {
+      es_id: esId, cert_der_base64: key.cert_list[0].der, current_valid_end: key.valid_end,
+    });
+    assert.equal(body.reused, true);
+    assert.equal(body.valid_end, portal.issued.at(-1).validEnd);
+    assert.equal(portal.issued.length, issuedBefore, 'issued (and charged) twice');
+  });
+
+  test('a wrong PIN says that the key counts tries, moves focus to 重试; the PIN box shows the tries went down', async () => {
+    await card().locator('.pin-input').fill('000000');
+    await card().locator('.renew-write').click();
+    await phaseIs('failed');
+    // PKCS#11 reports no count until the final try; the clerk is told that the key counts.
+    assert.match(await status(), /^延期失败：口令错误，请核对后重新输入。UKey会记录输错次数，连续输错多次UKey将被锁定/);
+    assert.match(await status(), /UKey中的原印章没有改动/);
+    assert.deepEqual(await focused(), { className: 'btn renew-retry', inCard: esId });
+    assert.equal(await card().locator('.renew-write').isVisible(), false);
+    assert.equal((await companyOnKey())[0].id, original.id);
+    await screenshot(page, 'renewal-pin-wrong');
+
+    await card().locator('.renew-retry').click();
+    assert.equal(await card().locator('.pin-input').inputValue(), '');
+    assert.deepEqual(await focused(), { className: 'pin-input', inCard: esId });
+    // The key's flags, re-read after the failure, say that a try was used up.
+    await card().locator('.pin-tries').waitFor({ timeout: 5000 });
+    assert.match(await card().locator('.pin-tries').textContent(), /UKey已记录口令输错/);
+    assert.equal(control.pinTries(), String(PIN_TRIES - 1));
+  });
+
+  test('unplugged before the seal reaches the key: while out the page says what is pending; back in, "not renewed, write again"', async () => {
+    control.write('remove-after', 'C_CreateObject 1 before');
+    await card().locator('.pin-input').fill(PIN);
+    await card().locator('.renew-write').click();
+    await page.locator('#no-key').waitFor({ state: 'visible', timeout: 15000 });
+    await page.locator('#pending').waitFor({ state: 'visible', timeout: 15000 });
+    assert.equal(control.exists('remove-after'), false, 'the unplug rule did not fire');
+    assert.match(await page.locator('#pending').textContent(), /“示例科技有限公司”：写入新印章时UKey被拔出.*还不能确定.*请重新插入同一个UKey/);
+    assert.equal(await page.locator('#steps').getAttribute('data-current'), '1');
+    await screenshot(page, 'renewal-unplugged');
+
+    // A reload while the key is out forgets nothing and offers nothing to pay for.
+    await page.reload();
+    await page.locator('#pending').waitFor({ state: 'visible', timeout: 15000 });
+    assert.equal(await page.locator('.renew-request').count(), 0);
+
+    fx.plug();
+    await phaseIs('ready');
+    assert.match(await status(), /^延期没有完成：UKey中仍是原印章（有效期到 \d{4}-\d{2}-\d{2}）/);
+    assert.match(await status(), /不需要重新申请或付费/);
+    assert.equal(await page.locator('#pending').isVisible(), false);
+    assert.ok(await card().locator('.renew-write').isVisible());
+    assert.equal(await card().locator('.renew-request').isVisible(), false);
+    assert.deepEqual(await focused(), { className: 'pin-input', inCard: esId });
+    assert.equal((await companyOnKey())[0].id, original.id);
+  });
+
+  test('unplugged after the seal reached the key: back in, the page reads the key and says 延期已完成', async () => {
+    const renewedEnd = portal.issued.at(-1).validEnd;
+    control.write('remove-after', 'C_CreateObject 1 after');
+    await card().locator('.pin-input').fill(PIN);
+    await card().locator('.renew-write').click();
+    await page.locator('#pending').waitFor({ state: 'visible', timeout: 15000 });
+    assert.match(await page.locator('#pending').textContent(), /还不能确定新印章是否已写入/);
+
+    fx.plug();
+    await phaseIs('done');
+    const text = await status();
+    assert.equal(text, `延期已完成：重新读取UKey，新印章已写入，有效期已延至 ${localDate(renewedEnd)}`);
+    assert.doesNotMatch(await card().textContent(), /延期失败/);
+    assert.match(await card().locator('.seal-expiry').textContent(), new RegExp(localDate(renewedEnd)));
+    assert.equal(await card().locator('.renew-request').isVisible(), false);
+    assert.equal(await card().locator('.renew-retry').isVisible(), false);
+    assert.equal(await page.locator('#steps').getAttribute('data-current'), '4');
+    const onKey = await companyOnKey();
+    assert.equal(onKey.length, 1, 'one seal per esID');
+    assert.equal(onKey[0].valid_end, renewedEnd);
+    assert.equal(onKey[0].verification.ok, true);
+    assert.equal((await sealsOnKey()).length, 2);
+    await screenshot(page, 'renewal-done-after-replug');
+
+    // The seal tool page in the other tab follows, too.
+    await tool.waitForFunction(
+      ([id, date]) => document.querySelector(`article.seal[data-es-id="${id}"] .seal-expiry`)?.textContent.includes(date),
+      [esId, localDate(renewedEnd)],
+      { timeout: 15000 },
+    );
+  });
+
+  test('a seal renewed a minute ago is not offered (nor sold) again, after a reload or in a fresh browser', async () => {
+    await page.reload();
+    await phaseIs('done');
+    assert.match(await status(), /延期已完成/);
+    assert.equal(await card().locator('.renew-request').isVisible(), false);
+
+    // A browser that never saw the renewal reads it from the seal (made minutes ago, not due).
+    const other = await browser.newContext({ viewport: { width: 1024, height: 700 }, locale: 'zh-CN' });
+    try {
+      const fresh = await other.newPage();
+      const freshErrors = collectPageErrors(fresh);
+      await fresh.goto(`${portal.origin}/?port=${daemon.port}`);
+      const freshCard = sealCard(fresh, esId);
+      await freshCard.locator('.renew-status:has-text("刚办理过延期")').waitFor({ timeout: 15000 });
+      assert.match(await freshCard.locator('.renew-status').textContent(), /无需再次办理/);
+      assert.equal(await freshCard.locator('.renew-request').isVisible(), false);
+      assert.equal(await freshCard.locator('.renew-retry').isVisible(), false);
+      assert.deepEqual(freshErrors, []);
+    } finally {
+      await other.close();
+    }
+
+    // And the seal maker will not sell it again, whatever a page sends.
+    const key = (await sealsOnKey()).find((s) => s.es_id === esId);
+    const issuedBefore = portal.issued.length;
+    const { status: code, body } = await postRenew(portal, {
+      es_id: esId, cert_der_base64: key.cert_list[0].der, current_valid_end: key.valid_end,
+    });
+    assert.equal(code, 409);
+    assert.equal(body.error, 'ALREADY_RENEWED');
+    assert.equal(portal.issued.length, issuedBefore);
+  });
+
+  test('SEAL_NOT_NEWER (the key already holds a later seal): said once, no 重试', async () => {
+    // A seal older than the key's: the daemon refuses to go back.
+    const older = issueSeal(fx, { esId, validTo: days(200) }).toString('base64');
+    const other = await browser.newContext({ viewport: { width: 1024, height: 700 }, locale: 'zh-CN' });
+    try {
+      const p = await other.newPage();
+      const pErrors = collectPageErrors(p);
+      // A left-over order restored from storage as 'ready', whose seal turns out older than the
+      // key's when written (as when another tab wrote a later one in between).
+      await p.addInitScript(([key, seal, validEnd]) => {
+        if (!localStorage.getItem('sealbridge.renewal-demo.v1')) {
+          localStorage.setItem('sealbridge.renewal-demo.v1', JSON.stringify({
+            [key]: { phase: 'ready', seal, newValidEnd: validEnd, name: '示例科技有限公司', savedAt: Date.now() },
+          }));
+        }
+      }, [`${tokenId}/${esId}`, older, days(1000)]);
+      await p.goto(`${portal.origin}/?port=${daemon.port}`);
+      const c = sealCard(p, esId);
+      await c.locator('.renew-write').waitFor({ timeout: 15000 });
+      await c.locator('.pin-input').fill(PIN);
+      await c.locator('.renew-write').click();
+      await p.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="settled"]`, { timeout: 30000 });
+      assert.match(await c.locator('.renew-status').textContent(), /无需再次延期/);
+      assert.equal(await c.locator('.renew-retry').isVisible(), false);
+      assert.equal(await c.locator('.renew-request').isVisible(), false);
+      assert.ok(await p.evaluate(() => document.activeElement?.classList.contains('renew-status')));
+      assert.deepEqual(pErrors, []);
+    } finally {
+      await other.close();
+    }
+    assert.equal((await companyOnKey())[0].valid_end, portal.issued.at(-1).validEnd);
+  });
+
+  test('no script errors', () => {
+    assert.deepEqual(errors, []);
   });
 });
 
@@ -259,11 +533,11 @@ describe('seal renewal portal on a key with one PIN try left', () => {
   let errors;
 
   before(async () => {
-    fx = Fixture.create();
+    fx = Fixture.create({ expiringDays: 800 });
     portal = await startRenewalServer({ demoDir: fx.keyDir });
     daemon = await fx.start({ origins: [portal.origin], env: { SEALBRIDGE_TESTMODULE_PIN_TRIES: '2' } });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, locale: 'zh-CN' });
     page = await context.newPage();
     errors = collectPageErrors(page);
     await page.goto(`${portal.origin}/?port=${daemon.port}`);
@@ -276,7 +550,7 @@ describe('seal renewal portal on a key with one PIN try left', () => {
   });
 
   test('wrong PIN: tries left shown; the final try needs the checkbox, then succeeds', async () => {
-    const esId = fx.demo.DEMO_LEGAL_SEAL_ES_ID;
+    const esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
     const card = page.locator(`article.seal[data-es-id="${esId}"]`);
     await card.locator('.renew-request').click();
     await card.locator('.renew-status:has-text("已获取新印章")').waitFor({ timeout: 20000 });
@@ -291,9 +565,15 @@ describe('seal renewal portal on a key with one PIN try left', () => {
     await card.locator('.renew-write').click();
     assert.match(await card.locator('.renew-status').textContent(), /请核对口令，勾选/);
     assert.equal(await card.getAttribute('data-phase'), 'ready', 'nothing sent without the confirmation');
+    assert.equal(await card.locator('.pin-input').inputValue(), PIN, 'the typed PIN was thrown away');
     await screenshot(page, 'renewal-final-try');
 
     await card.locator('.final-confirm').check();
+    // With the warning and checkbox above it, 延期印章 still fits a 1024×700 window.
+    await card.locator('.renew-write').scrollIntoViewIfNeeded();
+    const box = await card.locator('.renew-write').boundingBox();
+    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 1024 && box.y + box.height <= 700, JSON.stringify(box));
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
     await card.locator('.renew-write').click();
     await page.waitForSelector(`article.seal[data-es-id="${esId}"][data-phase="done"]`, { timeout: 30000 });
     assert.match(await card.locator('.renew-status').textContent(), /^延期成功/);

@@ -48,7 +48,7 @@ describe('kill -9 in the middle of a certificate write', () => {
     (await d.call('cert.list', { token })).certificates.filter((c) => c.id === keyId).map((c) => c.der);
 
   for (const step of STEPS) {
-    test(`frozen ${step.when} ${step.fn}: one certificate for the key pair after restart`, async () => {
+    test(`checklist 28: frozen ${step.when} ${step.fn}: one certificate for the key pair after restart`, async () => {
       const { csr, key_id: keyId } = await d.call('cert.csr', { token, key_type: 'EC', subject: SUBJECT, pin });
       const first = issue(csr);
       await d.call('cert.write', { token, cert: first, pin });

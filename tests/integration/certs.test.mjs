@@ -183,7 +183,7 @@ describe('certificate renewal', () => {
     assert.deepEqual(fs.readdirSync(journal).filter((f) => f.endsWith('.journal')), []);
   });
 
-  test('cert.write of a certificate for a key not on the key: CERT_MISMATCH, nothing changed', async () => {
+  test('checklist 29: cert.write of a certificate for a key not on the key: CERT_MISMATCH, nothing changed', async () => {
     const keyFile = file('foreign.key');
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
     const csr = openssl(['req', '-new', '-key', keyFile, '-subj', '/CN=Foreign']);

@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Daemon, Fixture, errorCode } from './lib/daemon.mjs';
+import { spawn } from 'node:child_process';
+
+import { Daemon, Fixture, errorCode, httpRequest, waitFor } from './lib/daemon.mjs';
 
 describe('command line', () => {
   let fx;
@@ -68,6 +70,54 @@ describe('command line', () => {
     assert.equal(r.signal, null, 'exited by itself');
     assert.ok(first.alive());
     assert.equal((await first.call('system.info')).listen.port, first.port);
+  });
+
+  test('without --config the user\'s config is read; system.info gives its renewal and update URLs', async () => {
+    // XDG_CONFIG_HOME/sealbridge/config.json comes after /etc/sealbridge/config.json (if this
+    // machine has one), so what it sets here wins either way.
+    const home = path.join(fx.dir, 'xdg-config');
+    fs.mkdirSync(path.join(home, 'sealbridge'), { recursive: true });
+    const renewal = 'https://renew.example.test/tray';
+    const update = 'https://update.example.test/sealbridge.json';
+    fs.writeFileSync(path.join(home, 'sealbridge', 'config.json'), JSON.stringify({
+      listen: '127.0.0.1:0', renewal_url: renewal, update_url: update, modules: [probe.testModule],
+    }));
+    const stateDir = path.join(fx.dir, 'user-config-state');
+    const child = spawn(probe.binary, ['--state-dir', stateDir], {
+      env: { ...process.env, XDG_CONFIG_HOME: home, SOFTHSM2_CONF: fx.demo.SOFTHSM2_CONF },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const port = await waitFor(() => {
+        try { return JSON.parse(fs.readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')).port; } catch { return 0; }
+      }, { timeoutMs: 15000, what: 'daemon.json of the daemon started without --config' });
+      const reply = await httpRequest(port, {
+        method: 'POST', path: '/rpc', headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system.info' }),
+      });
+      assert.equal(reply.json?.result?.renewal_url, renewal, reply.text);
+      assert.equal(reply.json.result.update_url, update);
+      assert.equal(reply.json.result.modules[0].path, probe.testModule);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+
+  test('the config files the packages install are read without error', () => {
+    // inspect loads the config before anything else: a file it refuses fails with status 2.
+    const shared = path.resolve(process.env.SEALBRIDGE_SOURCE_DIR ?? '..', '..', 'shared', 'samples');
+    const root = process.env.SEALBRIDGE_SOURCE_DIR ?? '..';
+    const inspectWith = (file) => probe.runOnce(['--config', path.join(root, file),
+      '--state-dir', path.join(fx.dir, 'pkgcfg'), 'inspect', path.join(shared, 'ofdrw_UserV4.esl')]);
+    const installed = inspectWith('packaging/linux/config.json');
+    assert.equal(installed.status, 3, installed.stderr); // the seal's own verdict: expired
+    // The full example names the administrator's seal-maker root, absent here (IO_ERROR, 1),
+    // but every field parses (a refused field would be BAD_PARAMS, 2).
+    const example = inspectWith('packaging/config.example.json');
+    assert.equal(example.status, 1, example.stderr);
+    assert.match(example.stderr, /cannot read certificate file/);
   });
 
   test('inspect FILE prints the seal JSON, exit 3 when it does not verify, 1 for non-seals', () => {

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Fixture, waitFor } from './lib/daemon.mjs';
+import { ALLOWED_ORIGINS, Fixture, waitFor } from './lib/daemon.mjs';
+import { ModuleControl } from './lib/seals.mjs';
 
 const LEVELS = ['info', 'warning', 'error'];
 
@@ -135,7 +136,7 @@ describe('two keys and a driver that does not load', () => {
     assert.equal(report.findings.filter((f) => f.code === 'CERT_EXPIRING').length, 2, 'one per key');
   });
 
-  test('unplugging one of two keys leaves a single key', async (t) => {
+  test('checklist 26: unplugging one of two keys leaves a single key', async (t) => {
     t.after(() => fx.plug('second'));
     fx.unplug('second');
     await waitFor(async () => (await d.call('token.list')).tokens.length === 1,
@@ -160,5 +161,46 @@ describe('no driver configured', () => {
     assert.deepEqual((await d.call('token.list')).tokens, []);
     const report = checkShape(await d.call('system.diagnose'));
     assert.ok(codes(report).includes('NO_DRIVER_CONFIGURED'), `${codes(report)}`);
+  });
+});
+
+describe('system.diagnose with a slow key and an unattended origin', () => {
+  let fx;
+  let d;
+  let control;
+  const unattended = 'https://intranet.example.test';
+
+  before(async () => {
+    fx = Fixture.create();
+    d = await fx.start({ configExtra: { allowed_origins: [...ALLOWED_ORIGINS, unattended],
+      origin_policy: { [unattended]: { consent: 'none' } } } });
+    control = new ModuleControl(fx);
+  });
+  after(() => { control?.clearFaults(); return fx?.cleanup(); });
+
+  test('says loudly which origin signs without asking', async () => {
+    const report = checkShape(await d.call('system.diagnose'));
+    const loud = report.findings.filter((f) => f.code === 'UNATTENDED_SIGNING');
+    assert.equal(loud.length, 1, JSON.stringify(report.findings));
+    assert.equal(loud[0].level, 'warning');
+    assert.ok(loud[0].message_en.includes(unattended), loud[0].message_en);
+  });
+
+  test('a key that takes its time holds only the diagnoses, not the API threads', async (t) => {
+    t.after(() => control.clearFaults());
+    control.clearFaults();
+    control.write('pause-at', 'C_FindObjectsInit 1 before');
+    // More diagnoses than the daemon has API threads, all waiting for the paused key.
+    const waiting = Array.from({ length: 8 }, () => d.call('system.diagnose', {}, { timeoutMs: 30000 }));
+    await waitFor(() => control.exists('paused-C_FindObjectsInit'), { timeoutMs: 10000, what: 'the pause' });
+    const started = Date.now();
+    await d.call('system.info');
+    await d.call('token.list');
+    assert.ok(Date.now() - started < 2000, `other calls took ${Date.now() - started} ms while the key was slow`);
+    control.write('resume', '');
+    for (const report of await Promise.all(waiting)) {
+      checkShape(report);
+      assert.ok(codes(report).includes('CERT_EXPIRING'), codes(report).join());
+    }
   });
 });

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ALLOWED_ORIGINS, Fixture, PORTAL_ORIGIN, errorCode } from './lib/daemon.mjs';
+import {
+  ALLOWED_ORIGINS, Fixture, PORTAL_ORIGIN, errorCode, rawExchange, statusOf,
+} from './lib/daemon.mjs';
 
 const INFO = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system.info', params: {} });
 
@@ -46,7 +48,7 @@ describe('gate', () => {
     method: 'POST', path: '/rpc', headers: { 'Content-Type': 'application/json', ...headers }, body,
   });
 
-  test('Host must be a loopback name with our port', async () => {
+  test('checklist 13, 17: Host must be a loopback name with our port', async () => {
     const bad = ['evil.com', `evil.com:${d.port}`, `127.0.0.1.evil.com:${d.port}`, `127.0.0.1:${d.port + 1}`,
       '127.0.0.1', `localhost.evil.com:${d.port}`, `127.0.0.2:${d.port}`, `[::2]:${d.port}`,
       `127.0.0.1:${d.port}@evil.com`, `0.0.0.0:${d.port}`];
@@ -65,7 +67,7 @@ describe('gate', () => {
     }
   });
 
-  test('origins outside the allowlist get 403 ORIGIN_NOT_ALLOWED, for HTTP and WebSocket', async () => {
+  test('checklist 10, 11, 12: origins outside the allowlist get 403 ORIGIN_NOT_ALLOWED, for HTTP and WebSocket', async () => {
     for (const origin of BAD_ORIGINS) {
       assertGateError(await post({ Origin: origin }), 403, 'ORIGIN_NOT_ALLOWED');
       const ws = await d.upgrade({ headers: { Origin: origin } });
@@ -75,18 +77,46 @@ describe('gate', () => {
     }
   });
 
-  test('allowed origins get their own origin echoed with Vary: Origin, never *', async () => {
-    for (const origin of [...ALLOWED_ORIGINS, 'HTTPS://Portal.Example.Test', 'https://portal.example.test:443']) {
+  test('checklist 14: allowed origins get their own origin echoed with Vary: Origin, never *', async () => {
+    for (const origin of ALLOWED_ORIGINS) {
       const res = await post({ Origin: origin });
       assert.equal(res.status, 200, `${origin}: ${res.text}`);
       assert.equal(res.json.result.name, 'SealBridge');
       const acao = res.headers['access-control-allow-origin'];
       assert.notEqual(acao, '*');
-      assert.ok(acao === origin || acao === origin.toLowerCase().replace(/:443$/, ''), `ACAO ${acao} for ${origin}`);
+      assert.equal(acao, origin, 'the configured origin, byte for byte');
       assert.match(res.headers.vary ?? '', /(^|,\s*)Origin(\s*,|$)/i);
       const ws = await d.upgrade({ headers: { Origin: origin } });
       assert.equal(ws.status, 101, `WebSocket upgrade from ${origin}`);
     }
+  });
+
+  test('checklist 12: Origin matches byte for byte: other spellings of an allowed origin are refused', async () => {
+    // docs/api.md promises an exact match; browsers always send the canonical form.
+    for (const origin of ['HTTPS://Portal.Example.Test', 'https://Portal.example.test',
+      'https://portal.example.test:443', 'http://127.0.0.2:018080', 'https://portal.example.test.']) {
+      assertGateError(await post({ Origin: origin }), 403, 'ORIGIN_NOT_ALLOWED');
+      const ws = await d.upgrade({ headers: { Origin: origin } });
+      assert.equal(ws.status, 403, `WebSocket upgrade from ${origin}`);
+    }
+  });
+
+  test('checklist 9: Transfer-Encoding other than chunked is 400 and closes (RFC 9112)', async () => {
+    for (const te of ['gzip', 'gzip, chunked', 'chunked, gzip', 'identity', 'chunkedx']) {
+      const { data, closed } = await rawExchange(d.port, [
+        'POST /rpc HTTP/1.1', `Host: ${d.host}`, `Origin: ${PORTAL_ORIGIN}`,
+        'Content-Type: application/json', `Transfer-Encoding: ${te}`, '', '',
+      ].join('\r\n') + '0\r\n\r\n', { timeoutMs: 4000 });
+      assert.equal(statusOf(data), 400, `Transfer-Encoding: ${te}: ${data.slice(0, 200)}`);
+      assert.ok(closed, `connection closed after Transfer-Encoding: ${te}`);
+    }
+    // chunked itself still works.
+    const body = INFO;
+    const { data } = await rawExchange(d.port, [
+      'POST /rpc HTTP/1.1', `Host: ${d.host}`, `Origin: ${PORTAL_ORIGIN}`, 'Connection: close',
+      'Content-Type: application/json', 'Transfer-Encoding: chunked', '', '',
+    ].join('\r\n') + `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`, { timeoutMs: 4000 });
+    assert.equal(statusOf(data), 200, data.slice(0, 300));
   });
 
   test("the daemon's own pages are an allowed origin", async () => {
@@ -96,7 +126,7 @@ describe('gate', () => {
     }
   });
 
-  test('preflight: allowed origin granted (with Private Network Access), others refused', async () => {
+  test('checklist 10, 16: preflight: allowed origin granted (with Private Network Access), others refused', async () => {
     const preflight = (origin, extra = {}) => d.http({
       method: 'OPTIONS',
       path: '/rpc',
@@ -127,7 +157,7 @@ describe('gate', () => {
     }
   });
 
-  test('POST must be application/json: text/plain and form posts get 415', async () => {
+  test('checklist 15: POST must be application/json: text/plain and form posts get 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
       'text/plain;charset=UTF-8', 'application/jsonx']) {
       const res = await post({ 'Content-Type': type, Origin: PORTAL_ORIGIN });
@@ -145,7 +175,7 @@ describe('gate', () => {
     assert.equal(upper.status, 200, upper.text);
   });
 
-  test('a request without Origin: refused when the browser says it is cross-site, allowed for tools', async () => {
+  test('checklist 11: a request without Origin: refused when the browser says it is cross-site, allowed for tools', async () => {
     for (const headers of [{ 'Sec-Fetch-Mode': 'cors' }, { 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Site': 'cross-site' }]) {
       assertGateError(await post(headers), 403, 'ORIGIN_NOT_ALLOWED');
@@ -158,7 +188,7 @@ describe('gate', () => {
     assert.equal(wsTool.status, 101, 'a WebSocket client without Origin (not a browser)');
   });
 
-  test('unknown paths and methods', async () => {
+  test('checklist 8: unknown paths and methods', async () => {
     const getRpc = await d.http({ path: '/rpc', headers: { Origin: PORTAL_ORIGIN } });
     assert.ok([404, 405].includes(getRpc.status), `GET /rpc: ${getRpc.status}`);
     const put = await d.http({

@@ -78,7 +78,7 @@ describe('limits', () => {
     assert.equal(info.name, 'SealBridge');
   }
 
-  test('a declared oversized body gets 413 PAYLOAD_TOO_LARGE without being read', async () => {
+  test('checklist 3: a declared oversized body gets 413 PAYLOAD_TOO_LARGE without being read', async () => {
     const head = [
       'POST /rpc HTTP/1.1',
       `Host: ${d.host}`,
@@ -95,7 +95,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('an oversized body sent in full is refused and the daemon carries on', async (t) => {
+  test('checklist 3: an oversized body sent in full is refused and the daemon carries on', async (t) => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system.info', params: { pad: 'x'.repeat(OVERSIZE) } });
     let outcome;
     try {
@@ -119,7 +119,7 @@ describe('limits', () => {
     assert.ok(reply.result || ['BAD_PARAMS'].includes(errorCode(reply)), JSON.stringify(reply).slice(0, 300));
   });
 
-  test('a WebSocket frame announcing an oversized message is closed with 1009', async () => {
+  test('checklist 4: a WebSocket frame announcing an oversized message is closed with 1009', async () => {
     const socket = await rawWebSocket(d);
     try {
       // A masked text frame header with a 64-bit length over the limit, and a few payload bytes.
@@ -139,7 +139,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('an oversized WebSocket message sent in full closes the socket', async (t) => {
+  test('checklist 4: an oversized WebSocket message sent in full closes the socket', async (t) => {
     const ws = await d.ws();
     ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system.info', params: { pad: 'x'.repeat(OVERSIZE) } }));
     const closed = await within(ws.closed, 10000);
@@ -150,7 +150,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('a fragmented WebSocket message over the limit is refused too', async (t) => {
+  test('checklist 4: a fragmented WebSocket message over the limit is refused too', async (t) => {
     const ws = await d.ws();
     const piece = 'x'.repeat(1024 * 1024);
     ws.ws.send('{"jsonrpc":"2.0","id":1,"method":"system.info","params":{"pad":"', { fin: false });
@@ -163,7 +163,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('oversized headers are refused', async () => {
+  test('checklist 3: oversized headers are refused', async () => {
     const head = `GET / HTTP/1.1\r\nHost: ${d.host}\r\nX-Pad: ${'a'.repeat(64 * 1024)}\r\n\r\n`;
     const { data } = await rawExchange(d.port, head, { timeoutMs: 5000 });
     const status = statusOf(data);
@@ -171,7 +171,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('garbage bytes on the socket do not hurt the daemon', async () => {
+  test('checklist 7: garbage bytes on the socket do not hurt the daemon', async () => {
     const inputs = [
       Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00]),
       Buffer.from('\x00\x01\x02\x03\xff\xfe\r\n\r\n', 'latin1'),
@@ -195,7 +195,7 @@ describe('limits', () => {
     await stillServing();
   });
 
-  test('slow partial headers do not block other clients (bounded slowloris)', async () => {
+  test('checklist 5: slow partial headers do not block other clients (bounded slowloris)', async () => {
     const slow = [];
     for (let i = 0; i < 8; i++) {
       const socket = net.connect({ host: '127.0.0.1', port: d.port });
@@ -214,7 +214,7 @@ describe('limits', () => {
     }
   });
 
-  test('200 connections at once, then the daemon serves again', async (t) => {
+  test('checklist 6: 200 connections at once, then the daemon serves again', async (t) => {
     const sockets = [];
     const results = await Promise.all(Array.from({ length: 200 }, () => new Promise((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port: d.port });
@@ -246,6 +246,31 @@ describe('limits', () => {
     for (const [i, reply] of replies.entries()) {
       assert.equal(reply.id, i);
       assert.equal(reply.result.tokens.length, 1);
+    }
+  });
+});
+
+describe('listening', () => {
+  test('another process holding [::1]:PORT is reported as a warning, not at debug level', async (t) => {
+    const holder = net.createServer();
+    const bound = await new Promise((resolve) => {
+      holder.once('error', () => resolve(false));
+      holder.listen({ host: '::1', port: 0, ipv6Only: true }, () => resolve(true));
+    });
+    if (!bound) {
+      t.skip('no IPv6 loopback on this host');
+      return;
+    }
+    const { port } = holder.address();
+    const fx = Fixture.create();
+    try {
+      const d = await fx.start({ listen: `127.0.0.1:${port}`, configExtra: { log_level: 'info' } });
+      assert.equal(d.port, port);
+      await waitFor(() => /warn[a-z]*\]?\s.*not listening on \[::1\]/.test(d.logs()),
+        { timeoutMs: 3000, what: 'a warning about [::1]' });
+    } finally {
+      await fx.cleanup();
+      holder.close();
     }
   });
 });

@@ -27,7 +27,7 @@ describe('logs', () => {
     assert.match(text, new RegExp(`listening on .*${d.port}`));
   });
 
-  test('request bodies, credentials and PIN-like params never reach the logs', async (t) => {
+  test('checklist 24: request bodies, credentials and PIN-like params never reach the logs', async (t) => {
     const headers = { Authorization: `Basic ${MARKER_AUTH}`, Cookie: `session=${MARKER_COOKIE}` };
     const [{ id: tokenId }] = (await d.call('token.list')).tokens;
     await d.rpc('cert.list', { token: tokenId, pin: MARKER_PIN, note: MARKER_BODY }, { headers });

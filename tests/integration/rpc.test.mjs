@@ -28,7 +28,7 @@ describe('JSON-RPC', () => {
     assert.match(info.version, /^\d+\.\d+\.\d+/);
     assert.equal(info.listen.port, d.port);
     assert.ok(info.listen.addresses.includes('127.0.0.1'), JSON.stringify(info.listen));
-    assert.equal(info.listen.tls, false);
+    assert.equal(info.listen.tls, true); // on by default: the daemon minted its local TLS files
     assert.equal(info.modules.length, 1);
     const [module] = info.modules;
     assert.equal(module.path, d.testModule);
@@ -39,6 +39,8 @@ describe('JSON-RPC', () => {
     assert.equal(typeof module.library.description, 'string');
     assert.match(module.library.cryptoki_version, /^\d+\.\d+$/);
     assert.match(module.library.library_version, /^\d+\.\d+$/);
+    assert.equal(info.renewal_url, '', 'no renewal_url configured');
+    assert.equal(info.update_url, '', 'no update_url configured');
     assert.ok(Array.isArray(info.methods), 'system.info lists its methods');
     for (const m of BASE_METHODS) assert.ok(info.methods.includes(m), `methods lacks ${m}`);
   });
@@ -162,7 +164,7 @@ describe('JSON-RPC', () => {
     assert.equal(noMethod.id, 'abc');
   });
 
-  test('envelope errors: invalid JSON and malformed requests give BAD_REQUEST', async () => {
+  test('checklist 1: envelope errors: invalid JSON and malformed requests give BAD_REQUEST', async () => {
     // Unparsable bodies carry JSON-RPC's own -32700 (Parse error); data.code is BAD_REQUEST.
     for (const body of ['{"jsonrpc":"2.0","id":1,"method":', 'not json at all', '', '\u00ff\u00fe']) {
       const reply = await d.rpcRaw(body);

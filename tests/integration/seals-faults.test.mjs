@@ -35,7 +35,7 @@ describe('PIN retry counters (SEALBRIDGE_TESTMODULE_PIN_TRIES=3)', () => {
     return flags[name] === value;
   }, { timeoutMs: 3000, what: `token.list flags.${name} = ${value}` });
 
-  test('final try needs confirm_final_try; locked is refused without C_Login', async (t) => {
+  test('checklist 20, 21: final try needs confirm_final_try; locked is refused without C_Login', async (t) => {
     t.after(() => control.clearFaults());
     const before = await sealIds(d, token);
     const der = b64(issueSeal(fx, { esId: 'PIN-TRIES', validTo: days(300) }));
@@ -110,7 +110,7 @@ describe('kill -9 in the middle of a seal write', () => {
   after(() => fx?.cleanup());
 
   for (const step of STEPS) {
-    test(`frozen ${step.when} ${step.fn}: one valid seal per esID after restart`, async () => {
+    test(`checklist 28: frozen ${step.when} ${step.fn}: one valid seal per esID after restart`, async () => {
       const esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
       const old = (await sealsByEsId(d, token)).byEsId[esId][0];
       generation += 1;
@@ -145,7 +145,7 @@ describe('unplugged during C_CreateObject', () => {
   });
   after(() => fx?.cleanup());
 
-  test('TOKEN_REMOVED, then the write is finished when the key is plugged back', async (t) => {
+  test('checklist 25: TOKEN_REMOVED, then the write is finished when the key is plugged back', async (t) => {
     const esId = fx.demo.DEMO_LEGAL_SEAL_ES_ID;
     const old = (await sealsByEsId(d, token)).byEsId[esId][0];
     const renewed = issueSeal(fx, { esId, name: '张三', type: 2, validTo: days(366) });
@@ -175,7 +175,7 @@ describe('unplugged during C_CreateObject', () => {
     assert.equal(again.unchanged, true);
   });
 
-  test('unplugged before C_CreateObject reaches the key: the old seal stays', async (t) => {
+  test('checklist 25: unplugged before C_CreateObject reaches the key: the old seal stays', async (t) => {
     const esId = fx.demo.DEMO_COMPANY_SEAL_ES_ID;
     const ws = await d.ws();
     t.after(() => ws.close());

@@ -30,7 +30,7 @@ describe('seal write soak: kill -9 at random steps', { skip: !enabled && 'set SE
   });
   after(() => fx?.cleanup());
 
-  test(`${trials} trials`, { timeout: trials * 15000 }, async () => {
+  test(`checklist 28: ${trials} trials`, { timeout: trials * 15000 }, async () => {
     const esIds = [fx.demo.DEMO_COMPANY_SEAL_ES_ID, fx.demo.DEMO_LEGAL_SEAL_ES_ID];
     const tally = Object.fromEntries(STEPS.map((s) => [`${s.when} ${s.fn}`, 0]));
     for (let i = 0; i < trials; i += 1) {

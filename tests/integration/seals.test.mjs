@@ -140,7 +140,8 @@ describe('seal.list and seal.write on the demo key', () => {
         assert.equal(s.picture.type, 'PNG');
         assert.ok(Buffer.from(s.picture.data, 'base64').subarray(1, 4).toString() === 'PNG');
         assert.deepEqual(s.verification,
-          { ok: true, maker_signature: 'valid', maker_trusted: true, bound_to_key: true, in_validity: true, errors: [] });
+          { ok: true, maker_signature: 'valid', maker_trusted: true, bound_to_key: true, in_validity: true, errors: [],
+            reasons: {} });
         assert.match(s.valid_end, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         assert.match(s.create_date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         assert.equal(s.cert_list[0].kind, 'certificate');
@@ -186,7 +187,7 @@ describe('seal.list and seal.write on the demo key', () => {
     assert.deepEqual(pendingJournals(d), []);
   });
 
-  test('PIN refusals: wrong, too short, missing, unknown token', async () => {
+  test('checklist 22: PIN refusals: wrong, too short, missing, unknown token', async () => {
     const before = await sealIds(d, token);
     const der = b64(issueSeal(fx, { esId: 'PIN-CASES', validTo: days(500) }));
     const wrong = await d.rpc('seal.write', { token, seal: der, pin: wrongPins[0] });
@@ -262,7 +263,7 @@ describe('seal.list and seal.write on the demo key', () => {
     assertOnePerEsId(seals);
   });
 
-  test('no PIN in the daemon log file or stderr (log level trace)', () => {
+  test('checklist 24: no PIN in the daemon log file or stderr (log level trace)', () => {
     // The logs did record the writes and the refused logins, so there was something to leak into.
     assert.match(d.logs(), /seal \w+ written/);
     assert.match(d.logs(), /login refused/);

@@ -51,7 +51,7 @@ describe('static files', () => {
     assert.match(css.headers['content-type'], /^text\/css/);
   });
 
-  test('path traversal never leaves the webroot', async () => {
+  test('checklist 8: path traversal never leaves the webroot', async () => {
     const targets = [
       '/../../etc/passwd',
       '/../secret.txt',

@@ -54,6 +54,9 @@ std::optional<config> read_config(std::string& why) {
     c.min_pin_len = lo;
     c.max_pin_len = hi;
   }
+  if (const auto pin = env("SEALBRIDGE_TESTMODULE_PROTECTED_PIN"); !pin.empty()) {
+    c.protected_pin = std::string(pin);
+  }
   return c;
 }
 

@@ -15,6 +15,9 @@ struct config {
   unsigned long pin_tries = 0;  // 0: PIN retry emulation off
   std::optional<unsigned long> min_pin_len;
   std::optional<unsigned long> max_pin_len;
+  // Set: the token reports CKF_PROTECTED_AUTHENTICATION_PATH and a user C_Login(NULL, 0) logs in
+  // with this PIN, as if typed on the device's own keypad; a PIN passed by the caller is refused.
+  std::optional<std::string> protected_pin;
 };
 
 // nullopt (and `why`) when a variable holds something the module does not understand: a typo

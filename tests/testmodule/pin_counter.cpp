@@ -81,6 +81,16 @@ CK_RV pin_counter::counted(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, F&&
 
 CK_RV pin_counter::login(CK_FUNCTION_LIST& api, CK_SESSION_HANDLE session, CK_USER_TYPE user,
                          CK_UTF8CHAR* pin, CK_ULONG pin_len) {
+  if (user == CKU_USER && config_.protected_pin) {
+    // The PIN comes from the "keypad"; an application passing one has not used the path.
+    if (pin != nullptr || pin_len != 0) return CKR_ARGUMENTS_BAD;
+    auto& typed = *config_.protected_pin;
+    const auto on_device = [&] {
+      return api.C_Login(session, user, reinterpret_cast<CK_UTF8CHAR*>(typed.data()), typed.size());
+    };
+    if (config_.pin_tries == 0) return on_device();
+    return counted(api, session, on_device);
+  }
   const auto forward = [&] { return api.C_Login(session, user, pin, pin_len); };
   if (user != CKU_USER) return forward();
   // A PIN of the wrong length is refused before the token tries it: no try is used up.
@@ -114,6 +124,7 @@ CK_RV pin_counter::token_info(CK_FUNCTION_LIST& api, CK_SLOT_ID slot, CK_TOKEN_I
   if (rv != CKR_OK || info == nullptr) return rv;
   if (config_.min_pin_len) info->ulMinPinLen = *config_.min_pin_len;
   if (config_.max_pin_len) info->ulMaxPinLen = *config_.max_pin_len;
+  if (config_.protected_pin) info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
   if (config_.pin_tries == 0) return rv;
 
   std::lock_guard lock(mutex_);

@@ -28,11 +28,13 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchChromium(extraArgs = []) {
+// `env` replaces the browser's environment (e.g. a HOME whose ~/.pki/nssdb holds test roots).
+export async function launchChromium(extraArgs = [], { env } = {}) {
   return chromium.launch({
     executablePath: process.env.SEALBRIDGE_CHROMIUM ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: 30000,
+    ...(env ? { env } : {}),
   });
 }
 

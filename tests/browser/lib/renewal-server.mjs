@@ -1,7 +1,12 @@
 // A stand-in for a provincial seal renewal portal: serves webroot/renewal-demo (and the SDK) from
 // its own loopback origin, and POST /api/renew plays the seal maker's service after payment:
 // it issues a renewed seal with the demo seal maker (sb-sealmaker) — same esID, name and type,
-// valid one year past the current seal — and returns it base64-encoded.
+// valid one year past the seal on the key (as the page read it) — and returns it base64-encoded.
+// Like a real seal maker it keeps orders: a renewal paid for but never written onto the key is
+// handed out again for the same seal instead of being issued (and charged) twice, a seal on the
+// key that this portal issued is already renewed, and a seal is not renewed past the signing
+// certificate it is bound to (电子印章延期前需要先延期数字证书). POST /api/renew-cert plays the CA:
+// it signs the certificate request the page had made on the key (cert.csr) with the demo CA.
 //
 //   node tests/browser/lib/renewal-server.mjs --demo-dir .demo [--port 18080] [--host 127.0.0.2]
 //        [--sealmaker PATH] [--daemon-port 16116]
@@ -10,6 +15,7 @@
 // the seals it issued). The daemon must allow this origin (scripts/demo.sh allows
 // http://127.0.0.2:18080).
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -27,7 +33,11 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 const MAX_BODY = 64 * 1024;
-const YEAR_MS = 365 * 86400000;
+const DAY_MS = 86400000;
+const YEAR_MS = 365 * DAY_MS;
+// A seal this portal renewed is offered again only when it is close to expiring again.
+const RENEW_WINDOW_MS = 90 * DAY_MS;
+const CERT_DAYS = 730;
 
 export function readDemoEnv(demoDir) {
   const env = {};
@@ -88,6 +98,12 @@ export function readSealRecord(der) {
 
 function iso(date) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// A date as a clerk in China reads it (the portal serves one province).
+function localDay(date) {
+  const d = new Date(new Date(date).getTime() + 8 * 3600000);
+  return d.toISOString().slice(0, 10);
 }
 
 function run(file, args) {
@@ -176,7 +192,7 @@ function serveFile(req, res) {
 
 /**
  * Starts the portal. Options: demoDir (required), host, port (falls back to any free port when
- * busy), sealmaker. Resolves to {server, origin, port, registry, issued, close()}.
+ * busy), sealmaker. Resolves to {server, origin, port, registry, issued, certificates, close()}.
  */
 export async function startRenewalServer({ demoDir, host = '127.0.0.2', port = 18080, sealmaker } = {}) {
   const demoEnv = readDemoEnv(demoDir);
@@ -185,6 +201,8 @@ export async function startRenewalServer({ demoDir, host = '127.0.0.2', port = 1
   const registry = new SealRegistry(demoEnv);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-renewal-'));
   const issued = [];
+  const certificates = [];  // issued by /api/renew-cert
+  const orders = new Map();  // esID|end of the seal on the key|certificate -> the seal issued for it
   let counter = 0;
 
   async function renew(body) {
@@ -194,17 +212,52 @@ export async function startRenewalServer({ demoDir, host = '127.0.0.2', port = 1
     } catch {
       return [400, { error: 'BAD_REQUEST', message: '请求格式错误' }];
     }
-    const { es_id: esId, cert_der_base64: certB64 } = request || {};
+    const { es_id: esId, cert_der_base64: certB64, current_valid_end: currentEnd } = request || {};
     if (typeof esId !== 'string' || typeof certB64 !== 'string' || !certB64) {
       return [400, { error: 'BAD_REQUEST', message: '缺少印章编码或证书' }];
     }
     const record = registry.records.get(esId);
     if (!record) return [404, { error: 'UNKNOWN_SEAL', message: `制章系统中没有编码为${esId}的印章` }];
+    // The seal on the key decides: the maker's last issue may never have reached the key.
+    const onKey = typeof currentEnd === 'string' && !Number.isNaN(Date.parse(currentEnd))
+      ? new Date(currentEnd) : record.validEnd;
+    const written = issued.find((i) => i.esId === esId && Date.parse(i.validEnd) === onKey.getTime());
+    if (written && onKey.getTime() - Date.now() > RENEW_WINDOW_MS) {
+      return [409, {
+        error: 'ALREADY_RENEWED',
+        issued_at: written.issuedAt,
+        valid_end: written.validEnd,
+        message: `这枚印章已经延期（有效期到 ${localDay(written.validEnd)}），无需再次办理`,
+      }];
+    }
+    const base = new Date(Math.max(onKey.getTime(), Date.now()));
+    const validTo = new Date(base.getTime() + YEAR_MS);
+
+    let cert;
+    try {
+      cert = new X509Certificate(Buffer.from(certB64, 'base64'));
+    } catch {
+      return [400, { error: 'BAD_CERT', message: '无法读取印章绑定的签名证书' }];
+    }
+    const certEnd = new Date(cert.validTo);
+    if (certEnd.getTime() < validTo.getTime() - DAY_MS) {
+      return [409, {
+        error: 'CERT_RENEWAL_FIRST',
+        cert_not_after: iso(certEnd),
+        valid_end: iso(validTo),
+        message: `电子印章延期前需要先延期数字证书：印章绑定的签名证书 ${localDay(certEnd)} 到期，` +
+          `早于延期后的印章有效期（${localDay(validTo)}）。请先办理数字证书延期，再延期印章`,
+      }];
+    }
+
+    // An order paid for earlier whose seal never reached the key: the same seal again.
+    const pending = orders.get(`${esId}|${iso(onKey)}|${certB64}`);
+    if (pending) return [200, { ...pending, reused: true }];
+
     const n = counter++;
     const certFile = path.join(work, `cert-${n}.der`);
     const outFile = path.join(work, `seal-${n}.esl`);
     fs.writeFileSync(certFile, Buffer.from(certB64, 'base64'));
-    const validTo = new Date(record.validEnd.getTime() + YEAR_MS);
     try {
       await run(tool, ['issue', '--maker', demoEnv.DEMO_SEAL_MAKER_DIR, '--user-cert', certFile,
         '--es-id', esId, '--name', record.name, '--type', String(record.type),
@@ -214,19 +267,54 @@ export async function startRenewalServer({ demoDir, host = '127.0.0.2', port = 1
     }
     const der = fs.readFileSync(outFile);
     registry.remember({ ...record, validEnd: validTo });
-    issued.push({ esId, validEnd: iso(validTo) });
-    return [200, { es_id: esId, name: record.name, valid_end: iso(validTo), seal: der.toString('base64') }];
+    issued.push({ esId, validEnd: iso(validTo), issuedAt: iso(new Date()) });
+    const answer = { es_id: esId, name: record.name, valid_end: iso(validTo), seal: der.toString('base64') };
+    orders.set(`${esId}|${iso(onKey)}|${certB64}`, answer);
+    return [200, answer];
+  }
+
+  // 数字证书延期: the demo CA (make-demo-key.sh's ca/) signs a PKCS#10 request made on the key
+  // by cert.csr, for two years, keeping the request's subject, as a signing certificate.
+  async function renewCertificate(body) {
+    let request;
+    try {
+      request = JSON.parse(body);
+    } catch {
+      return [400, { error: 'BAD_REQUEST', message: '请求格式错误' }];
+    }
+    const csr = request?.csr;
+    if (typeof csr !== 'string' || !/^-----BEGIN CERTIFICATE REQUEST-----/.test(csr.trim())) {
+      return [400, { error: 'BAD_REQUEST', message: '缺少证书请求' }];
+    }
+    const caConfig = path.join(demoDir, 'ca', 'ca.cnf');
+    if (!fs.existsSync(caConfig)) return [500, { error: 'NO_CA', message: '演示CA不存在' }];
+    const n = counter++;
+    const csrFile = path.join(work, `req-${n}.csr`);
+    const certFile = path.join(work, `cert-${n}.pem`);
+    fs.writeFileSync(csrFile, csr);
+    try {
+      await run('openssl', ['req', '-verify', '-noout', '-in', csrFile]);
+      await run('openssl', ['ca', '-batch', '-notext', '-utf8', '-preserveDN', '-config', caConfig,
+        '-extensions', 'v3_sign', '-days', String(CERT_DAYS), '-in', csrFile, '-out', certFile]);
+    } catch (e) {
+      return [500, { error: 'ISSUE_FAILED', message: 'CA签发证书失败', detail: e.message }];
+    }
+    const pem = fs.readFileSync(certFile, 'utf8');
+    const cert = new X509Certificate(pem);
+    certificates.push({ serial: cert.serialNumber, validTo: iso(new Date(cert.validTo)) });
+    return [200, { cert: pem, not_after: iso(new Date(cert.validTo)), subject: cert.subject }];
   }
 
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://portal');
-      if (url.pathname === '/api/renew') {
+      if (url.pathname === '/api/renew' || url.pathname === '/api/renew-cert') {
         if (req.method !== 'POST') {
           sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED' });
           return;
         }
-        const [status, body] = await renew(await readBody(req));
+        const handler = url.pathname === '/api/renew' ? renew : renewCertificate;
+        const [status, body] = await handler(await readBody(req));
         sendJson(res, status, body);
         return;
       }
@@ -260,6 +348,7 @@ export async function startRenewalServer({ demoDir, host = '127.0.0.2', port = 1
     origin: `http://${host}:${actual}`,
     registry,
     issued,
+    certificates,
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();
       server.close(() => {
