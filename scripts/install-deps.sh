@@ -2,19 +2,23 @@
 # Installs what building and testing SealBridge needs on a fresh Debian 12 machine.
 # Run as root (or through sudo). Safe to re-run: it installs only what is missing.
 #
-#   install-deps.sh [--with-clang] [--no-node-modules]
+#   install-deps.sh [--with-clang] [--with-windows] [--no-node-modules]
 #
-#   --with-clang        also install clang (libFuzzer builds, SEALBRIDGE_FUZZ=ON)
+#   --with-clang        kept for older callers: clang is always installed now (the sanitizer
+#                       build of scripts/test.sh and the libFuzzer builds use it)
+#   --with-windows      also install mingw-w64, wixl, msitools and wine (scripts/build-windows.sh,
+#                       scripts/test-windows.sh) and a deb-src entry for OpenSSL's source package
 #   --no-node-modules   skip `npm ci` in tests/
 set -euo pipefail
 
-with_clang=0
+with_windows=0
 node_modules=1
 for arg in "$@"; do
   case "$arg" in
-    --with-clang) with_clang=1 ;;
+    --with-clang) ;;
+    --with-windows) with_windows=1 ;;
     --no-node-modules) node_modules=0 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -38,8 +42,20 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev openssl nlohmann-json3-dev libspdlog-dev
   libfmt-dev catch2 libp11-kit-dev softhsm2 opensc libnss3-tools poppler-utils
   chromium fonts-noto-cjk xxd
+  libgtk-3-dev xvfb xdotool imagemagick x11-utils xauth
+  libqpdf-dev qpdf libpng-dev libgif-dev zlib1g-dev
+  libayatana-appindicator3-dev trayer
+  debootstrap lintian dpkg-dev curl
+  gdb
+  # The sanitizer build (scripts/test.sh) and libFuzzer builds (scripts/fuzz.sh): clang compiles
+  # this code base about twice as fast as g++ with ASan. libclang-rt-14-dev holds the sanitizer
+  # and libFuzzer runtimes clang 14 links (not pulled in without recommends).
+  clang libclang-rt-14-dev
 )
-[ "$with_clang" = 1 ] && packages+=(clang)
+if [ "$with_windows" = 1 ]; then
+  packages+=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+    wixl msitools wine wine64 dpkg-dev curl)
+fi
 
 # A node >= 18 that is already there (e.g. from nodesource, which bundles npm) stays: Debian's
 # npm package would conflict with it.
@@ -86,6 +102,20 @@ if [ "$node_modules" = 1 ]; then
     (cd "$tests_dir" && npm ci --no-audit --no-fund)
     echo "$lock_sum" >"$stamp"
   fi
+fi
+
+# build-windows.sh builds OpenSSL for mingw from Debian's own source package (with Debian's
+# security patches), so apt needs a deb-src line for the same mirrors as the deb lines.
+if [ "$with_windows" = 1 ] && ! apt-get source --print-uris openssl >/dev/null 2>&1; then
+  src_list=/etc/apt/sources.list.d/sealbridge-deb-src.sources
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+      as_root tee "$src_list" >/dev/null
+  else
+    grep -h '^deb http' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+      as_root tee "${src_list%.sources}.list" >/dev/null
+  fi
+  as_root apt-get update -q
 fi
 
 echo "dependencies ready"

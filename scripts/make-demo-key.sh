@@ -6,8 +6,8 @@
 # signing certificate: the company seal (公章, valid a year) and the legal representative's
 # seal (法人章, expiring with the signing certificate). With --sm2 (and the seal maker), the key
 # also gets an SM2 signing certificate (CKA_ID 03, "SM2签名证书") whose key lives on the key
-# through the test module's vendor SM2 objects, as on real Chinese UKeys; the seals stay bound
-# to certificate 01.
+# through the test module's vendor SM2 objects, as on real Chinese UKeys, and a third seal, the
+# contract seal (合同专用章), bound to it; the company and legal seals stay bound to certificate 01.
 #
 #   make-demo-key.sh DIR [--expiring-days N] [--second-key] [--sm2] [--force]
 #
@@ -16,7 +16,7 @@
 # DIR/certs/                       the issued certificates (PEM and DER) and their keys
 # DIR/control/                     control dir for the test PKCS#11 module (see demo-key.sh)
 # DIR/sealmaker/                   demo seal maker: SM2 root CA (root.pem) and maker key/cert
-# DIR/seals/                       the seals put on the key (company.esl, legal.esl)
+# DIR/seals/                       the seals put on the key (company.esl, legal.esl, contract.esl)
 # DIR/demo.env                     KEY='value' lines for other scripts and the tests
 #
 # To point a daemon at it (the test module forwards to SoftHSM2 and reads DIR/control):
@@ -230,6 +230,7 @@ make_token() {
 sealmaker="${SEALBRIDGE_SEALMAKER:-$(command -v sb-sealmaker || true)}"
 company_es_id="11010800000001"
 legal_es_id="11010800000002"
+contract_es_id="11010800000003"
 
 iso_time() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -291,6 +292,17 @@ make_sm2() {
     --label "$sm2_cert_label" >/dev/null || return 1
   : >"$dir/certs/sm2sign.imported"
   echo "SM2 certificate on '$label': $sm2_cert_id $sm2_cert_label" >&2
+  # GB/T 38540 seal signatures (sign.seal) are made with SM2, so a seal bound to the SM2
+  # certificate lets the demo sign those too; the company and legal seals stay on certificate
+  # 01, whose ECDSA PDF signatures any PDF reader checks.
+  if [ -f "$dir/sealmaker/root.pem" ]; then
+    "$sealmaker" issue --maker "$dir/sealmaker" --user-cert "$dir/certs/sm2sign.der" \
+      --es-id "$contract_es_id" --name "示例科技有限公司合同专用章" --type 1 \
+      --valid-from "$(iso_time '-1 days')" --valid-to "$(iso_time '+365 days 12 hours')" \
+      --out "$dir/seals/contract.esl" || return 1
+    store_seal "$label" "$contract_es_id" "$dir/seals/contract.esl" || return 1
+    echo "SM2 seal on '$label': 合同专用章 $contract_es_id" >&2
+  fi
 }
 
 make_ca
@@ -324,6 +336,10 @@ fi
     echo "DEMO_SM2_CERT='$dir/certs/sm2sign.pem'"
     echo "DEMO_SM2_CERT_ID='$sm2_cert_id'"
     echo "DEMO_SM2_CERT_LABEL='$sm2_cert_label'"
+    if [ -f "$dir/seals/contract.esl" ]; then
+      echo "DEMO_SM2_SEAL_ES_ID='$contract_es_id'"
+      echo "DEMO_SM2_SEAL='$dir/seals/contract.esl'"
+    fi
   fi
   if [ -n "$second_serial" ]; then
     echo "DEMO_SECOND_LABEL='$second_label'"

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Windows smoke test under wine, in a throwaway WINEPREFIX: cross-compiles sealbridged.exe,
+# builds two MSIs (the project's version and one above it), then
+#   1. installs the lower one silently with ALLOWED_ORIGINS, MODULES, RENEWAL_URL, UPDATE_URL;
+#   2. starts the installed exe and asks it over 127.0.0.1 (curl from Linux) for system.info:
+#      version, the MODULES driver loaded by LoadLibrary, the origin gate's answers;
+#   3. upgrades to the higher one without properties: the settings are kept;
+#   4. tries the lower one again: refused, the higher one stays;
+#   5. uninstalls while the daemon runs: no file, no registry entry of ours is left.
+#
+#   scripts/test-windows.sh [--keep]
+#
+#   --keep   keep the WINEPREFIX and print where it is
+#
+# Needs `scripts/install-deps.sh --with-windows`. The first run builds OpenSSL for mingw
+# (cached, see scripts/build-windows.sh); later runs take a minute or two.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+keep=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+for tool in wine wineboot wineserver curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps.sh --with-windows" >&2; exit 1; }
+done
+
+started=$SECONDS
+low="$(sed -n 's/^project(sealbridge VERSION \([0-9.]*\).*/\1/p' "$repo/CMakeLists.txt")"
+high="${low%.*}.$(( ${low##*.} + 1 ))"
+build="$repo/build/windows"
+dist="$repo/build/windows-test/dist"
+mkdir -p "$dist"
+
+failures=0
+pass() { echo "   ok: $*"; }
+fail() { echo "   FAILED: $*" >&2; failures=$((failures + 1)); }
+check() { # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# One build tree for both versions: only main.cpp and the version resource differ.
+for v in "$low" "$high"; do
+  echo "== sealbridged.exe $v"
+  "$repo/scripts/build-windows.sh" --version "$v" --build-dir "$build"
+  cp "$build/sealbridged.exe" "$dist/sealbridged-$v.exe"
+  "$repo/scripts/package-msi.sh" --version "$v" --exe "$dist/sealbridged-$v.exe" --out-dir "$dist"
+done
+echo "   MSIs: $(cd "$dist" && stat -c '%n %s bytes' sealbridge-*.msi | paste -sd ' ')"
+
+echo "== the smoke PKCS#11 driver (a DLL with no slots)"
+x86_64-w64-mingw32-g++-posix -std=c++20 -O2 -shared -static -Wall -Wextra -Werror \
+  -I"$build/deps/include" -o "$dist/smoke-pkcs11.dll" "$repo/tests/windows/smoke_pkcs11.cpp"
+
+prefix="$(mktemp -d /tmp/sealbridge-wine.XXXXXX)"
+export WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+daemon_pid=""
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+  wineserver -k 2>/dev/null || true
+  if [ "$keep" = 1 ]; then echo "WINEPREFIX kept: $prefix"; else rm -rf "$prefix"; fi
+}
+trap cleanup EXIT
+
+echo "== wine prefix"
+wineboot -i >/dev/null 2>&1
+wineserver -w
+drive_c="$prefix/drive_c"
+install_dir="$drive_c/Program Files/SealBridge"
+mkdir -p "$drive_c/SealBridgeTest"
+cp "$dist/smoke-pkcs11.dll" "$drive_c/SealBridgeTest/"
+# The user's %LOCALAPPDATA%, where the daemon keeps its state.
+state_dir="$(find "$drive_c/users" -maxdepth 3 -type d -path '*/AppData/Local' ! -path '*/Public/*' | head -n1)/SealBridge"
+
+portal=https://portal.example.cn
+module='C:\SealBridgeTest\smoke-pkcs11.dll'
+renewal=https://renew.example.cn/
+update=https://update.example.cn/sealbridge.json
+
+msiexec() { # msiexec ARGS...: the exit code (wine cuts it to 8 bits: 1603 -> 67)
+  local rc=0
+  wine msiexec "$@" >/dev/null 2>&1 || rc=$?
+  echo "$rc"
+}
+
+# The registry as the running wineserver has it (system.reg is written only when it exits).
+reg_query() { wine reg query "$@" 2>/dev/null | tr -d '\r' || true; }
+
+policy_value() { # policy_value NAME: the string value under HKLM\Software\Policies\SealBridge
+  reg_query 'HKLM\Software\Policies\SealBridge' /v "$1" /reg:64 |
+    sed -n "s/^ *$1 \{1,\}REG_SZ \{1,\}//p"
+}
+# The Version (a DWORD, major << 24 | minor << 16 | build) of every product registered.
+registered_versions() {
+  reg_query 'HKLM\Software\Classes\Installer\Products' /s | sed -n 's/^ *Version \{1,\}REG_DWORD \{1,\}//p'
+}
+dword_of() { local IFS=.; set -- $1; printf '0x%x' $(( ($1 << 24) | ($2 << 16) | $3 )); }
+
+start_daemon() {
+  rm -f "$state_dir/daemon.json"
+  wine "C:\\Program Files\\SealBridge\\sealbridged.exe" --listen 127.0.0.1:0 \
+    >"$prefix/daemon.log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 1 100); do
+    [ -s "$state_dir/daemon.json" ] && break
+    sleep 0.1
+  done
+  if [ ! -s "$state_dir/daemon.json" ]; then
+    fail "the installed daemon started (no daemon.json)"
+    cat "$prefix/daemon.log" >&2
+    return 1
+  fi
+  port="$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$state_dir/daemon.json")"
+  pass "the installed daemon started, listening on 127.0.0.1:$port"
+}
+
+stop_daemon() {
+  if grep -q 'no stop window' "$state_dir/logs/sealbridged.log"; then
+    # Headless wine has no window station: CreateWindow fails, so the WM_CLOSE path cannot be
+    # shown here (it needs a display, or real Windows).
+    echo "   note: no window under headless wine; stopping with taskkill /F"
+    wine taskkill /F /IM sealbridged.exe >/dev/null 2>&1 || true
+    wait "$daemon_pid" 2>/dev/null || true
+    daemon_pid=""
+    return
+  fi
+  # taskkill without /F sends WM_CLOSE to the daemon's hidden window: a clean stop.
+  wine taskkill /IM sealbridged.exe >/dev/null 2>&1 || true
+  for _ in $(seq 1 50); do
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$daemon_pid" 2>/dev/null; then
+    fail "the daemon stopped when asked to close"
+    wine taskkill /F /IM sealbridged.exe >/dev/null 2>&1 || true
+  else
+    pass "the daemon stopped when asked to close"
+  fi
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=""
+}
+
+rpc() { # rpc ORIGIN METHOD: prints HTTP status and body
+  local origin_header=()
+  [ -n "$1" ] && origin_header=(-H "Origin: $1")
+  curl -s -m 10 -w '\n%{http_code}' "${origin_header[@]}" -H 'Content-Type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\"}" "http://127.0.0.1:$port/rpc"
+}
+
+check_running_daemon() { # check_running_daemon VERSION
+  local info status
+  info="$(rpc "$portal" system.info)"
+  status="$(tail -n1 <<<"$info")"
+  info="$(sed '$d' <<<"$info")"
+  check "system.info from the allowed origin $portal answers 200 (got $status)" [ "$status" = 200 ]
+  check "system.info reports version $1" grep -qF "\"version\":\"$1\"" <<<"$info"
+  check "the MODULES driver is configured (registry Modules)" \
+    grep -qF '"path":"C:\\SealBridgeTest\\smoke-pkcs11.dll"' <<<"$info"
+  check "the MODULES driver was loaded with LoadLibrary (CK_INFO read back)" \
+    grep -qF '"manufacturer":"SealBridge smoke test"' <<<"$info"
+  check "CK_INFO's description after the 1-byte-packed flags is right" \
+    grep -qF '"description":"Windows smoke driver"' <<<"$info"
+  status="$(rpc https://other.example.cn system.info | tail -n1)"
+  check "an origin not in ALLOWED_ORIGINS is refused (403, got $status)" [ "$status" = 403 ]
+}
+
+echo "== 1. install $low silently with the properties"
+rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$low.msi")" /qn ALLOWED_ORIGINS="$portal" \
+  MODULES="$module" RENEWAL_URL="$renewal" UPDATE_URL="$update")"
+check "msiexec /i $low /qn exits 0 (got $rc)" [ "$rc" = 0 ]
+check "sealbridged.exe is installed" [ -f "$install_dir/sealbridged.exe" ]
+check "the pages are installed" [ -f "$install_dir/webroot/sdk/sealbridge.js" ]
+check "policy AllowedOrigins = $portal" [ "$(policy_value AllowedOrigins)" = "$portal" ]
+check "policy Modules = $module" [ "$(policy_value Modules)" = "$module" ]
+check "policy RenewalUrl = $renewal" [ "$(policy_value RenewalUrl)" = "$renewal" ]
+check "policy UpdateUrl = $update" [ "$(policy_value UpdateUrl)" = "$update" ]
+check "every user's logon starts it (HKLM Run)" \
+  grep -qF '"C:\Program Files\SealBridge\sealbridged.exe"' \
+  <<<"$(reg_query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Run' /v SealBridge /reg:64)"
+
+echo "== 2. the installed daemon under wine"
+if start_daemon; then
+  check_running_daemon "$low"
+  stop_daemon
+fi
+
+echo "== 3. upgrade to $high without properties"
+rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$high.msi")" /qn)"
+check "msiexec /i $high /qn exits 0 (got $rc)" [ "$rc" = 0 ]
+check "policy AllowedOrigins kept" [ "$(policy_value AllowedOrigins)" = "$portal" ]
+check "policy Modules kept" [ "$(policy_value Modules)" = "$module" ]
+check "policy RenewalUrl kept" [ "$(policy_value RenewalUrl)" = "$renewal" ]
+check "policy UpdateUrl kept" [ "$(policy_value UpdateUrl)" = "$update" ]
+check "only $high is registered ($(registered_versions | paste -sd ' '))" \
+  [ "$(registered_versions)" = "$(dword_of "$high")" ]
+if start_daemon; then
+  check_running_daemon "$high"
+fi
+
+echo "== 4. downgrade to $low is refused"
+rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$low.msi")" /qn)"
+check "msiexec /i $low /qn fails (got $rc)" [ "$rc" != 0 ]
+check "$high is still the one registered ($(registered_versions | paste -sd ' '))" \
+  [ "$(registered_versions)" = "$(dword_of "$high")" ]
+[ -n "$daemon_pid" ] && check "the running $high daemon still answers" \
+  [ "$(rpc "$portal" system.info | tail -n1)" = 200 ]
+
+echo "== 5. uninstall while the daemon runs"
+rc="$(msiexec /x "$(winepath -w "$dist/sealbridge-$high.msi")" /qn)"
+check "msiexec /x /qn exits 0 (got $rc)" [ "$rc" = 0 ]
+if [ -n "$daemon_pid" ]; then
+  for _ in $(seq 1 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+  check "the running daemon was ended" bash -c "! kill -0 $daemon_pid 2>/dev/null"
+  daemon_pid=""
+fi
+wineserver -w  # nothing runs any more: the registry files are written
+check "no files left in Program Files" [ ! -e "$install_dir" ]
+check "no policy key left" bash -c "! grep -qF '[Software\\\\Policies\\\\SealBridge]' '$prefix/system.reg'"
+check "no Run entry left" bash -c "! grep -qF 'SealBridge\\\\sealbridged.exe' '$prefix/system.reg'"
+check "no product registration left" bash -c "! grep -qF '\"ProductName\"=\"SealBridge\"' '$prefix/system.reg'"
+leftover="$(grep -n 'SealBridge' "$prefix/system.reg" || true)"
+check "no registry entry mentions SealBridge" [ -z "$leftover" ]
+[ -n "$leftover" ] && echo "$leftover" >&2
+
+echo "== Windows smoke test: $failures failure(s) in $((SECONDS - started)) s"
+[ "$failures" = 0 ]
