@@ -150,11 +150,22 @@ memory_use daemon_process::memory() const {
   return out;
 }
 
-double daemon_process::cpu_seconds() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+namespace {
+
+struct stat_line {
+  std::string name;  // the command (a thread's name for /proc/PID/task/TID/stat)
+  double cpu_seconds = 0;
+};
+
+stat_line read_stat(const std::filesystem::path& file) {
+  std::ifstream in(file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  stat_line out;
+  const auto open = text.find('('), close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return out;
+  out.name = text.substr(open + 1, close - open - 1);
   // Fields after the command name, which is in parentheses and may hold spaces.
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::istringstream fields(text.substr(close + 2));
   std::string field;
   double utime = 0, stime = 0;
   for (int i = 3; fields >> field; ++i) {
@@ -164,7 +175,30 @@ double daemon_process::cpu_seconds() const {
       break;
     }
   }
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  out.cpu_seconds = (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return out;
+}
+
+std::string thread_kind(const std::string& name) {
+  const auto end = name.find_first_of(" 0123456789");
+  return end == 0 ? name : name.substr(0, end);
+}
+
+}  // namespace
+
+double daemon_process::cpu_seconds() const {
+  return read_stat("/proc/" + std::to_string(pid_) + "/stat").cpu_seconds;
+}
+
+std::map<std::string, double> daemon_process::cpu_seconds_by_thread() const {
+  std::map<std::string, double> out;
+  std::error_code ignored;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ignored)) {
+    auto line = read_stat(task.path() / "stat");
+    if (!line.name.empty()) out[thread_kind(line.name)] += line.cpu_seconds;
+  }
+  return out;
 }
 
 void daemon_process::stop() {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ class daemon_process {
   memory_use memory() const;
   // User and system CPU time the daemon has used so far (all threads), in seconds.
   double cpu_seconds() const;
+  // The same per kind of thread, by the thread's name up to its first space or digit ("api",
+  // "token", "io"...): where the daemon's CPU goes. Threads that ended are not counted.
+  std::map<std::string, double> cpu_seconds_by_thread() const;
   void stop();
 
  private:

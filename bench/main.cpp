@@ -278,7 +278,8 @@ int run(const options& o) {
   struct paired {
     double raw_rate = 0, raw_cpu_us = 0;  // raw signatures/s and CPU µs per signature
     rate_result api;
-    double api_cpu_us = 0;  // daemon CPU µs per signature
+    double api_cpu_us = 0;                        // daemon CPU µs per signature
+    std::map<std::string, double> thread_cpu_us;  // the same by kind of thread
   };
   auto interleaved = [&](const daemon_process& d, const target& where, const std::string& method,
                          const json& params, unsigned in_flight, const std::string& key_id,
@@ -298,10 +299,13 @@ int run(const options& o) {
       raw_cpu += raw.last_cpu_per_signature_us() * rate * elapsed;
 
       double cpu_before = d.cpu_seconds();
+      auto threads_before = d.cpu_seconds_by_thread();
       auto api_start = bench_clock::now();
       auto r = pipelined_rate(client, method, params, in_flight, window);
       api_seconds += seconds_since(api_start);
       api_cpu += d.cpu_seconds() - cpu_before;
+      for (const auto& [kind, seconds] : d.cpu_seconds_by_thread())
+        out.thread_cpu_us[kind] += seconds - threads_before[kind];
       out.api.done += r.done;
       if (r.errors && out.api.errors == 0) out.api.first_error = r.first_error;
       out.api.errors += r.errors;
@@ -311,6 +315,8 @@ int run(const options& o) {
     out.raw_cpu_us = raw_signatures > 0 ? raw_cpu / raw_signatures : 0;
     out.api.per_second = api_signatures / api_seconds;
     out.api_cpu_us = api_signatures > 0 ? api_cpu * 1e6 / api_signatures : 0;
+    for (auto& [kind, seconds] : out.thread_cpu_us)
+      seconds = api_signatures > 0 ? seconds * 1e6 / api_signatures : 0;
     return out;
   };
   // On a loaded machine the wall-clock ratio depends on who got a core; the CPU ratio (raw CPU
@@ -318,9 +324,19 @@ int run(const options& o) {
   auto cpu_ratio = [](const paired& p) {
     return p.api_cpu_us > 0 ? p.raw_cpu_us / p.api_cpu_us : 0.0;
   };
+  // Where the daemon's CPU per signature went, by kind of thread (the main thread runs the
+  // network I/O; "api" parses and answers, "token" is the key's worker that calls the driver).
+  auto by_thread = [&](const paired& p) {
+    std::string text;
+    for (const auto& [kind, micros] : p.thread_cpu_us) {
+      if (micros < 0.5) continue;
+      text += (text.empty() ? "" : ", ") + kind + " " + fixed(micros, 0);
+    }
+    return text.empty() ? std::string() : " [µs/sig by thread: " + text + "]";
+  };
   auto paired_cpu = [&](const paired& p) {
     return "CPU ratio " + fixed(cpu_ratio(p), 3) + " (CPU/sig: daemon " + fixed(p.api_cpu_us, 0) +
-           " µs, raw " + fixed(p.raw_cpu_us, 0) + " µs)";
+           " µs, raw " + fixed(p.raw_cpu_us, 0) + " µs)" + by_thread(p);
   };
 
   if (o.wants("steps")) {
@@ -350,7 +366,7 @@ int run(const options& o) {
                     fixed(ec1.api.per_second / ec1.raw_rate, 3) + "; daemon's own: wall " +
                         fixed(own_us, 0) + " µs/sig (after RTT " + fixed(rtt_us, 1) + " µs), CPU " +
                         fixed(own_cpu, 0) + " µs/sig (" + fixed(ec1.api_cpu_us, 0) + " − raw " +
-                        fixed(ec1.raw_cpu_us, 0) + ")",
+                        fixed(ec1.raw_cpu_us, 0) + ")" + by_thread(ec1),
                     "own ≤ 15 µs", own_us <= 15 && own_cpu <= 15 && ec1.api.errors == 0});
 
     note("sign.hash ECDSA P-256, 8 in flight");

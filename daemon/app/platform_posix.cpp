@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/platform.hpp"
+#include "core/thread_name.hpp"
 
 namespace sealbridge::app {
 
@@ -70,6 +71,7 @@ void block_stop_signals() {
 stop_request::stop_request(std::function<void()> on_stop) : state_(std::make_unique<state>()) {
   state_->signals = stop_signals();
   state_->waiter = std::thread([signals = state_->signals, on_stop = std::move(on_stop)] {
+    name_this_thread("signals");
     int received = 0;
     sigwait(&signals, &received);
     spdlog::info("signal {} received, stopping", received);

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/thread_name.hpp"
 
 namespace sealbridge::net {
 namespace {
@@ -265,6 +266,7 @@ struct https_client::impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   std::thread thread{[this] {
+    name_this_thread("https");
     for (;;) {
       try {
         io.run();

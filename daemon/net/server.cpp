@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/thread_name.hpp"
 #include "net/sessions.hpp"
 #include "service/document_store.hpp"
 
@@ -271,7 +272,12 @@ void server::run() {
     }
   };
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < impl_->options.threads; ++i) extra.emplace_back(worker);
+  // The calling (main) thread keeps the program's name, which ps and pgrep show.
+  for (unsigned i = 1; i < impl_->options.threads; ++i)
+    extra.emplace_back([&worker] {
+      name_this_thread("io");
+      worker();
+    });
   worker();
   for (auto& t : extra) t.join();
 }

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_name.hpp"
 #include "service/child_process.hpp"
 #include "service/consent_protocol.hpp"
 
@@ -89,7 +90,10 @@ class dialog_process_prompter::broker {
       throw error(errc::internal, "consent: cannot create the wake-up pipe");
     wake_read_ = fds[0];
     wake_write_ = fds[1];
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread("consent");
+      run();
+    });
   }
 
   ~broker() {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/thread_name.hpp"
 #include "service/pin_guard.hpp"
 
 namespace sealbridge::service {
@@ -83,7 +84,10 @@ signing_service::signing_service(token_registry& tokens, consent_prompter& promp
                    origin);
     if (rule.pin_from_page) spdlog::warn("origin {} may send the key's PIN itself", origin);
   }
-  janitor_ = std::jthread([this](std::stop_token stop) { expire_sessions(stop); });
+  janitor_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("sessions");
+    expire_sessions(stop);
+  });
 }
 
 signing_service::~signing_service() {

@@ -7,6 +7,7 @@
 
 #include "core/bytes.hpp"
 #include "core/text.hpp"
+#include "core/thread_name.hpp"
 
 namespace sealbridge::service {
 namespace {
@@ -69,7 +70,10 @@ void token_registry::start(token_listener listener) {
   for (std::size_t i = 0; i < modules_.size(); ++i) {
     if (!modules_[i].module) continue;
     scan(i);
-    watchers_.emplace_back([this, i](std::stop_token stop) { watch(i, stop); });
+    watchers_.emplace_back([this, i](std::stop_token stop) {
+      name_this_thread("watch");
+      watch(i, stop);
+    });
   }
 }
 

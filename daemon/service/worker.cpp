@@ -2,11 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.hpp"
+
 namespace sealbridge::service {
 
 worker::worker(std::string name, unsigned threads) : name_(std::move(name)) {
   threads_.reserve(threads == 0 ? 1 : threads);
-  for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i) threads_.emplace_back([this] { loop(); });
+  for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i)
+    threads_.emplace_back([this] { loop(); });
 }
 
 bool worker::on_this_worker() const noexcept {
@@ -35,6 +38,7 @@ void worker::post(std::function<void()> job) {
 }
 
 void worker::loop() {
+  name_this_thread(name_);
   for (;;) {
     std::function<void()> job;
     {
