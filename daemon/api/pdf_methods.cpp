@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -357,6 +358,12 @@ void sign_batch(services& s, const json& params, const call_context& context, re
                                                              const pkcs11::session& session) {
         json results = json::array();
         std::size_t done = 0;
+        // At most one progress notification per interval (and always one for the last item):
+        // a hundred hashes sign in a few milliseconds, and a notification for each would cost
+        // the key's worker and the connection more than the signatures.
+        using clock = std::chrono::steady_clock;
+        constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+        auto last_progress = clock::now();
         for (auto& item : *work) {
           json one;
           try {
@@ -385,6 +392,9 @@ void sign_batch(services& s, const json& params, const call_context& context, re
           }
           results.push_back(std::move(one));
           ++done;
+          const auto now = clock::now();
+          if (done < work->size() && now - last_progress < kProgressInterval) continue;
+          last_progress = now;
           if (auto target = sink.lock()) {
             json p{{"done", done}, {"total", work->size()}};
             if (!operation.empty()) p["operation"] = operation;
