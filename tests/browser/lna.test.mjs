@@ -2,6 +2,8 @@
 // refuses its calls to 127.0.0.1 until the user allows "local network access". The SDK must
 // say BROWSER_BLOCKED then, not "service not running", and everything must work once allowed.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { Fixture } from '../integration/lib/daemon.mjs';
@@ -109,3 +111,70 @@ describe('portal treated as a public web site', () => {
     }
   });
 });
+
+// What administrators deploy so that their portal works without the prompt (docs/admin.md): a
+// managed Chromium policy naming the portal. On Linux Chromium reads policies only from
+// /etc/chromium/policies/managed, so the test writes a file there for its own run (root only)
+// and removes it; the policy names a portal origin no other test uses.
+const POLICY_DIR = '/etc/chromium/policies/managed';
+const POLICY_HOST = '127.0.0.4';
+function policyDirWritable() {
+  try {
+    fs.mkdirSync(POLICY_DIR, { recursive: true });
+    fs.accessSync(POLICY_DIR, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('checklist 38: the enterprise policy lets a public portal in without a prompt',
+  { skip: !policyDirWritable() && `cannot write ${POLICY_DIR} (run as root)` }, () => {
+    let fx;
+    let daemon;
+    let portal;
+    let policyFile;
+
+    before(async () => {
+      portal = await startPortalServer({ host: POLICY_HOST, port: 0 });
+      fx = Fixture.create();
+      daemon = await fx.start({ origins: [portal.origin] });
+      policyFile = path.join(POLICY_DIR, `sealbridge-test-${process.pid}.json`);
+    });
+
+    after(async () => {
+      if (policyFile) fs.rmSync(policyFile, { force: true });
+      await portal?.close();
+      await fx?.cleanup();
+    });
+
+    for (const policy of ['LocalNetworkAccessAllowedForUrls', 'LoopbackNetworkAllowedForUrls']) {
+      test(`${policy} naming the portal: it lists the demo key, no permission granted`, async () => {
+        fs.writeFileSync(policyFile, JSON.stringify({ [policy]: [portal.origin] }));
+        // Policies are read at start: a browser per policy.
+        const browser = await launchChromium([`--ip-address-space-overrides=${POLICY_HOST}:${portal.port}=public`]);
+        try {
+          const page = await (await browser.newContext()).newPage();
+          await page.goto(portalUrl(portal, daemon.port));
+          const outcome = await portalOutcome(page);
+          assert.equal(outcome.state, 'connected', JSON.stringify(outcome));
+          await page.waitForSelector(`#tokens > li[data-serial="${fx.demo.DEMO_SERIAL}"] li.cert`, { timeout: 10000 });
+        } finally {
+          await browser.close();
+          fs.rmSync(policyFile, { force: true });
+        }
+      });
+    }
+
+    test('and without the policy the same page is blocked (the override makes it public)', async () => {
+      const browser = await launchChromium([`--ip-address-space-overrides=${POLICY_HOST}:${portal.port}=public`]);
+      try {
+        const page = await (await browser.newContext()).newPage();
+        await page.goto(portalUrl(portal, daemon.port));
+        const outcome = await portalOutcome(page);
+        assert.equal(outcome.code, 'BROWSER_BLOCKED', JSON.stringify(outcome));
+      } finally {
+        await browser.close();
+      }
+    });
+  });
