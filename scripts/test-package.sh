@@ -166,7 +166,16 @@ in_root useradd --create-home --shell /bin/sh sbuser
 # The user's own config overrides the system one: here only the port (0 = any free one), so
 # the test never collides with a daemon on the host, which shares this network.
 mkdir -p "$root/home/sbuser/.config/sealbridge"
-printf '{"listen": "127.0.0.1:0"}\n' >"$root/home/sbuser/.config/sealbridge/config.json"
+# The user's file also tries to allow another portal and renewal page; the administrator's
+# policy (/etc/sealbridge/policy.json) must win over it.
+cat >"$root/home/sbuser/.config/sealbridge/config.json" <<'JSON'
+{"listen": "127.0.0.1:0", "allowed_origins": ["https://phish.example.test"],
+ "renewal_url": "https://phish.example.test/renew"}
+JSON
+cat >"$root/etc/sealbridge/policy.json" <<'JSON'
+{"allowed_origins": ["https://portal.example.gov.cn"], "renewal_url": "https://renew.example.gov.cn/"}
+JSON
+chmod 0644 "$root/etc/sealbridge/policy.json"
 in_root chown -R sbuser:sbuser /home/sbuser/.config
 as_user() {
   chroot "$root" env -i PATH=/usr/bin:/bin HOME=/home/sbuser USER=sbuser LANG=C.UTF-8 \
@@ -219,9 +228,26 @@ tls_reply="$(curl -s --max-time 10 --cacert "$tls_dir/root.pem" -H 'Content-Type
   { echo "FAIL: https://127.0.0.1:$port/ did not verify against the user's root" >&2; exit 1; }
 echo "$tls_reply" | grep -q '"name":"SealBridge"' || { echo "FAIL: system.info over https did not answer" >&2; exit 1; }
 echo "   https with the user's own root: answers"
+# The policy, not the user's file: its renewal page, its portal allowed, the user's refused.
+echo "$reply" | grep -q '"renewal_url":"https://renew.example.gov.cn/"' ||
+  { echo "FAIL: the policy's renewal_url did not win over the user's: $reply" >&2; exit 1; }
+origin_status() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+    -H "Origin: $1" --data '{"jsonrpc":"2.0","id":3,"method":"system.info"}' "http://127.0.0.1:$port/rpc"
+}
+[ "$(origin_status https://portal.example.gov.cn)" = 200 ] ||
+  { echo "FAIL: the policy's portal was not allowed" >&2; exit 1; }
+[ "$(origin_status https://phish.example.test)" = 403 ] ||
+  { echo "FAIL: the origin only the user's file allowed got in" >&2; exit 1; }
+grep -q "administrator's policy: /etc/sealbridge/policy.json" "$work/daemon.log" ||
+  { echo "FAIL: the daemon did not log the policy it read:" >&2; cat "$work/daemon.log" >&2; exit 1; }
+echo "   /etc/sealbridge/policy.json overrides the user's config (origins, renewal_url)"
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=""
+# The administrator's own file, which no package owns or removes: gone before the purges,
+# whose checks expect /etc/sealbridge to go.
+rm "$root/etc/sealbridge/policy.json"
 phase_done
 
 phase "apt-get purge $package"

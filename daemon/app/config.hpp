@@ -42,6 +42,9 @@ struct config {
   // The consent/PIN dialog program; empty: sealbridge-consent beside the daemon.
   std::filesystem::path consent_dialog;
   service::document_limits documents;  // "documents": {max_bytes, max_total_bytes, ttl_seconds}
+  // Where the administrator's policy came from (platform.hpp), for the start-up log; empty
+  // when there was none.
+  std::string policy_source;
 };
 
 // Throws error(bad_params) naming the offending field.

@@ -43,7 +43,8 @@ config load_config(const command_line& cl, const char* argv0) {
         apply_config_file(cfg, file);
     }
   }
-  // The machine's policy (Windows registry) overrides the file; flags override both.
+  // The machine's policy (the Windows policy key, /etc/sealbridge/policy.json) overrides the
+  // files, the user's own included; flags override all.
   apply_machine_policy(cfg);
   if (cl.listen) apply_listen(cfg, *cl.listen);
   if (!cl.modules.empty()) {
@@ -109,6 +110,8 @@ int inspect(const config& cfg, const std::vector<std::string>& args) {
 // What this run will really use, once the config file and the flags are merged: an
 // administrator who wonders why a portal is refused reads it here first.
 void log_effective_config(const config& cfg, std::size_t origins_from_flags) {
+  if (!cfg.policy_source.empty())
+    spdlog::info("administrator's policy: {} (overrides the config files)", cfg.policy_source);
   const auto from_file = cfg.allowed_origins.size() - origins_from_flags;
   std::string origins;
   for (std::size_t i = 0; i < cfg.allowed_origins.size(); ++i) {

@@ -14,10 +14,12 @@ namespace sealbridge::app {
 // /etc/sealbridge/config.json; on Windows %ProgramData%\SealBridge\config.json.
 std::filesystem::path system_config_file();
 
-// Settings an administrator pushes through the system rather than a file: on Windows the
-// policy key HKLM\Software\Policies\SealBridge (values AllowedOrigins, Modules, RenewalUrl,
-// UpdateUrl, written by the MSI or a group policy), which override the file. Nothing on
-// POSIX. Throws error(bad_params) for a value of the wrong type.
+// Settings an administrator fixes for every user of the machine, applied after both config
+// files so that neither the system's defaults nor a user's own file can change them: on
+// Windows the policy key HKLM\Software\Policies\SealBridge (values AllowedOrigins, Modules,
+// RenewalUrl, UpdateUrl, written by the MSI or a group policy); on POSIX the file
+// /etc/sealbridge/policy.json, with the keys of config.json. Sets cfg.policy_source when a
+// policy was there. Throws error(bad_params) for a value of the wrong type.
 void apply_machine_policy(config& cfg);
 
 // The running program's own file; `argv0` when the system does not say.

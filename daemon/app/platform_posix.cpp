@@ -15,7 +15,13 @@ std::filesystem::path system_config_file() {
   return "/etc/sealbridge/config.json";
 }
 
-void apply_machine_policy(config&) {}
+void apply_machine_policy(config& cfg) {
+  const std::filesystem::path file = "/etc/sealbridge/policy.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return;
+  apply_config_file(cfg, file);
+  cfg.policy_source = file.string();
+}
 
 std::filesystem::path executable_path(const char* argv0) {
   std::error_code ec;

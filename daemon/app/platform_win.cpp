@@ -129,6 +129,7 @@ void apply_machine_policy(config& cfg) {
   if (status != ERROR_SUCCESS)
     throw error(errc::io_error,
                 "cannot open HKLM\\Software\\Policies\\SealBridge: " + win32_error_text(status));
+  cfg.policy_source = "HKLM\\Software\\Policies\\SealBridge";
 
   // An empty value counts as not set: the MSI writes its properties whether given or not.
   if (auto value = read_value(key.handle, L"AllowedOrigins")) {
