@@ -148,33 +148,36 @@ describe('checklist 38: the enterprise policy lets a public portal in without a 
       await fx?.cleanup();
     });
 
+    // Policies are read when the browser starts: a browser for each. Runs `check` on the portal
+    // page in a browser that counts the portal as a public site.
+    async function inPublicBrowser(check) {
+      const browser = await launchChromium([`--ip-address-space-overrides=${POLICY_HOST}:${portal.port}=public`]);
+      try {
+        const page = await (await browser.newContext()).newPage();
+        await page.goto(portalUrl(portal, daemon.port));
+        await check(page, await portalOutcome(page));
+      } finally {
+        await browser.close();
+      }
+    }
+
     for (const policy of ['LocalNetworkAccessAllowedForUrls', 'LoopbackNetworkAllowedForUrls']) {
       test(`${policy} naming the portal: it lists the demo key, no permission granted`, async () => {
         fs.writeFileSync(policyFile, JSON.stringify({ [policy]: [portal.origin] }));
-        // Policies are read at start: a browser per policy.
-        const browser = await launchChromium([`--ip-address-space-overrides=${POLICY_HOST}:${portal.port}=public`]);
         try {
-          const page = await (await browser.newContext()).newPage();
-          await page.goto(portalUrl(portal, daemon.port));
-          const outcome = await portalOutcome(page);
-          assert.equal(outcome.state, 'connected', JSON.stringify(outcome));
-          await page.waitForSelector(`#tokens > li[data-serial="${fx.demo.DEMO_SERIAL}"] li.cert`, { timeout: 10000 });
+          await inPublicBrowser(async (page, outcome) => {
+            assert.equal(outcome.state, 'connected', JSON.stringify(outcome));
+            await page.waitForSelector(`#tokens > li[data-serial="${fx.demo.DEMO_SERIAL}"] li.cert`, { timeout: 10000 });
+          });
         } finally {
-          await browser.close();
           fs.rmSync(policyFile, { force: true });
         }
       });
     }
 
     test('and without the policy the same page is blocked (the override makes it public)', async () => {
-      const browser = await launchChromium([`--ip-address-space-overrides=${POLICY_HOST}:${portal.port}=public`]);
-      try {
-        const page = await (await browser.newContext()).newPage();
-        await page.goto(portalUrl(portal, daemon.port));
-        const outcome = await portalOutcome(page);
+      await inPublicBrowser(async (page, outcome) => {
         assert.equal(outcome.code, 'BROWSER_BLOCKED', JSON.stringify(outcome));
-      } finally {
-        await browser.close();
-      }
+      });
     });
   });
