@@ -100,9 +100,9 @@ class listener : public std::enable_shared_from_this<listener> {
       // closed to make room: a flood of idle or dribbling connections cannot lock out the
       // seal tool or a portal, while requests being served and WebSocket sessions are kept.
       if (auto ticket = state_->connections.admit()) {
-        // Replies go out in several writes (a large WebSocket message is sent as 4 KiB frames,
-        // an HTTP reply as head and body): with Nagle's algorithm each write after the first
-        // waited for the client's delayed ACK, some 40 ms on Linux, for every such reply.
+        // Some replies go out in several writes (a WebSocket message over 4 KiB is sent as
+        // several frames): with Nagle's algorithm each write after the first waited for the
+        // client's delayed ACK, some 40 ms on Linux, for every such reply.
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<detect_session>(std::move(socket),
