@@ -19,22 +19,15 @@
 #include "core/thread_name.hpp"
 #include "service/child_process.hpp"
 #include "service/consent_protocol.hpp"
+#include "service/consent_verdict.hpp"
 
 namespace sealbridge::service {
 
 namespace {
 
 using steady = std::chrono::steady_clock;
-using outcome = std::variant<consent_answer, sealbridge::error>;
 
-// The dialog closes itself at the timeout it is given; the watchdog kills it only when it has
-// not done so this much later (hung, stopped or ignoring us).
-constexpr std::chrono::seconds watchdog_grace{2};
-// After its stdout closes, a dialog that has not exited within this is killed.
-constexpr std::chrono::milliseconds exit_grace{2000};
 constexpr int reap_poll_ms = 10;
-
-constexpr int exit_no_display = 3;  // sealbridge-consent: gtk_init_check failed
 
 // What the dialog needs to reach the user's session; nothing else of the daemon's environment
 // (LD_PRELOAD, GTK_MODULES, ...) is handed on.
@@ -63,20 +56,18 @@ bool have_display() {
   return (x11 && *x11) || (wayland && *wayland);
 }
 
-void complete(const consent_callback& done, outcome result) noexcept {
-  try {
-    done(std::move(result));
-  } catch (const std::exception& e) {
-    spdlog::error("consent: a completion threw: {}", e.what());
-  } catch (...) {
-    spdlog::error("consent: a completion threw");
-  }
-}
-
 std::string describe_status(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   return "ended with wait status " + std::to_string(status);
+}
+
+dialog_ending ending_of(int status, const std::optional<std::string>& failure) {
+  dialog_ending out;
+  out.failure = failure;
+  if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
+  out.description = describe_status(status);
+  return out;
 }
 
 }  // namespace
@@ -178,7 +169,8 @@ class dialog_process_prompter::broker {
     } else {
       spdlog::warn("consent: {} requests already waiting, refusing one from {}", waiting_.size(),
                    p.request.origin);
-      complete(p.done, error(errc::busy, "too many signing requests are waiting for approval"));
+      complete_consent(p.done,
+                       error(errc::busy, "too many signing requests are waiting for approval"));
     }
   }
 
@@ -192,18 +184,18 @@ class dialog_process_prompter::broker {
 
   void start(pending next) {
     if (!have_display()) {
-      complete(next.done,
-               error(errc::not_supported, "no graphical session for the consent dialog"));
+      complete_consent(next.done,
+                       error(errc::not_supported, "no graphical session for the consent dialog"));
       return;
     }
     auto d = std::make_unique<dialog>();
     d->input = encode_consent_request(next.request, options_.timeout);
-    d->deadline = steady::now() + options_.timeout + watchdog_grace;
+    d->deadline = steady::now() + options_.timeout + dialog_watchdog_grace;
     try {
       d->process = std::make_unique<child_process>(options_.program, dialog_environment());
     } catch (const error& e) {
       spdlog::warn("consent: cannot start {}: {}", options_.program.string(), e.detail());
-      complete(next.done, e);
+      complete_consent(next.done, e);
       return;
     }
     spdlog::info("consent: dialog {} opened for {}", d->process->pid(), next.request.origin);
@@ -279,7 +271,7 @@ class dialog_process_prompter::broker {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       process.close_stdout();  // EOF (or an error): the answer is complete
-      d.exit_deadline = steady::now() + exit_grace;
+      d.exit_deadline = steady::now() + dialog_exit_grace;
       return;
     }
   }
@@ -294,44 +286,16 @@ class dialog_process_prompter::broker {
   void finish(int status) {
     std::unique_ptr<dialog> d = std::move(current_);
     const pid_t pid = d->process->pid();
-    outcome result = judge(*d, status);
+    consent_outcome result =
+        judge_dialog(d->asked.request, std::string_view(d->output.data(), d->received),
+                     ending_of(status, d->failure));
     if (auto* e = std::get_if<error>(&result))
       spdlog::info("consent: dialog {} for {}: {}", pid, d->asked.request.origin, e->detail());
     else
       spdlog::info("consent: dialog {} for {}: approved", pid, d->asked.request.origin);
     consent_callback done = std::move(d->asked.done);
     d.reset();  // wipes the answer buffer before anyone else runs
-    complete(done, std::move(result));
-  }
-
-  outcome judge(dialog& d, int status) {
-    if (d.failure) return error(errc::cancelled, *d.failure);
-    const std::string_view line(d.output.data(), d.received);
-    const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == exit_no_display)
-      return error(errc::not_supported, "the consent dialog could not open a display");
-    if (!clean_exit) return error(errc::cancelled, "the consent dialog " + describe_status(status));
-    if (line.empty()) return error(errc::cancelled, "the consent dialog gave no answer");
-
-    dialog_reply reply;
-    try {
-      reply = parse_dialog_reply(line);
-    } catch (const error& e) {
-      return e;
-    }
-    if (!reply.approved) {
-      if (reply.reason == "no_display")
-        return error(errc::not_supported, "the consent dialog could not open a display");
-      const std::string why = reply.reason.empty() ? "denied" : reply.reason;
-      return error(errc::cancelled, "the user did not approve (" + why + ")");
-    }
-    const auto& request = d.asked.request;
-    if (request.want_pin &&
-        (reply.pin.size() < request.pin_min || reply.pin.size() > request.pin_max))
-      return error(errc::cancelled, "the consent dialog returned a PIN of the wrong length");
-    if (!request.want_pin && !reply.pin.empty())
-      return error(errc::cancelled, "the consent dialog returned a PIN nobody asked for");
-    return consent_answer{true, std::move(reply.pin)};
+    complete_consent(done, std::move(result));
   }
 
   void shut_down() {
@@ -345,7 +309,7 @@ class dialog_process_prompter::broker {
       inbox_.clear();
     }
     for (auto& p : waiting_)
-      complete(p.done, error(errc::cancelled, "the signing service is shutting down"));
+      complete_consent(p.done, error(errc::cancelled, "the signing service is shutting down"));
     waiting_.clear();
   }
 
