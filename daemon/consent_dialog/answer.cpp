@@ -1,11 +1,11 @@
 #include "answer.hpp"
 
 #include <openssl/crypto.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <cstdio>
+
+#include "dialog_io.hpp"
 
 namespace sealbridge::consent_dialog {
 
@@ -46,16 +46,7 @@ class line_writer {
     return append("\"");
   }
 
-  bool flush() {
-    std::size_t done = 0;
-    while (done < size_) {
-      const ssize_t n = ::write(STDOUT_FILENO, buffer_.data() + done, size_ - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
+  bool flush() { return write_all_stdout(std::string_view(buffer_.data(), size_)); }
 
  private:
   line_buffer buffer_{};

@@ -380,7 +380,7 @@ void build(window_state& s) {
     g_object_unref(picture);
     gtk_widget_set_valign(image, GTK_ALIGN_START);
     gtk_box_pack_start(GTK_BOX(row), image, FALSE, FALSE, 0);
-  } else if (!req.picture_png.empty()) {
+  } else if (req.picture_sent) {
     gtk_box_pack_start(GTK_BOX(row),
                        text_label(two_lines(s, "（印章图片无法显示）", "(seal picture unreadable)"),
                                   {.dim = true}),
@@ -416,7 +416,11 @@ void build(window_state& s) {
 
 }  // namespace
 
-bool run_consent_window(const request& req) {
+int run_consent_window(const request& req, int& argc, char**& argv) {
+  if (!gtk_init_check(&argc, &argv)) {
+    write_refusal("no_display");
+    return exit_no_display;
+  }
   window_state s;
   s.req = &req;
   s.seconds_left = req.timeout_seconds;
@@ -427,7 +431,7 @@ bool run_consent_window(const request& req) {
   gtk_widget_show_all(s.window);
   gtk_main();
   gtk_widget_destroy(s.window);
-  return s.written;
+  return s.written ? 0 : 1;
 }
 
 }  // namespace sealbridge::consent_dialog

@@ -1,10 +1,14 @@
 #include "request.hpp"
 
-#include <glib.h>
-
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace sealbridge::consent_dialog {
 
@@ -33,38 +37,101 @@ bool bool_field(const json& object, const char* key, bool fallback) {
   return it->get<bool>();
 }
 
+constexpr char32_t replacement_character = 0xFFFD;
+
+// One code point of strict UTF-8 at `pos`, which it advances; an invalid or cut sequence is
+// one byte read as U+FFFD, so that what follows it still shows.
+char32_t next_code_point(std::string_view text, std::size_t& pos) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  std::size_t length = 0;
+  char32_t cp = 0;
+  if (lead < 0x80) {
+    ++pos;
+    return lead;
+  } else if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    cp = lead & 0x1Fu;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    cp = lead & 0x0Fu;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    cp = lead & 0x07u;
+  } else {
+    ++pos;
+    return replacement_character;
+  }
+  if (text.size() - pos < length) {
+    ++pos;
+    return replacement_character;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[pos + k]);
+    if ((next & 0xC0) != 0x80) {
+      ++pos;
+      return replacement_character;
+    }
+    cp = (cp << 6) | (next & 0x3Fu);
+  }
+  constexpr char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++pos;
+    return replacement_character;
+  }
+  pos += length;
+  return cp;
+}
+
+// Unicode's control (Cc) and format (Cf) characters and the line and paragraph separators (Zl,
+// Zp), as of Unicode 15. Format characters are what a name uses to look like another one: bidi
+// overrides and isolates, zero-width joiners and spaces, invisible operators, tags.
+struct code_point_range {
+  char32_t first, last;
+};
+constexpr code_point_range invisible_ranges[] = {
+    {0x0000, 0x001F},   {0x007F, 0x009F},   {0x00AD, 0x00AD},   {0x0600, 0x0605},
+    {0x061C, 0x061C},   {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x0890, 0x0891},
+    {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},   {0x2028, 0x202E},
+    {0x2060, 0x2064},   {0x2066, 0x206F},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},
+    {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+    {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+};
+
+bool invisible(char32_t cp) {
+  return std::any_of(std::begin(invisible_ranges), std::end(invisible_ranges),
+                     [cp](const code_point_range& r) { return cp >= r.first && cp <= r.last; });
+}
+
+// Lenient as the daemon's side is not: a picture that does not decode is shown as unreadable,
+// it does not make the whole request bad.
 std::string decode_base64(const std::string& text) {
-  if (text.empty()) return {};
-  gsize size = 0;
-  guchar* data = g_base64_decode(text.c_str(), &size);
-  std::string out(reinterpret_cast<const char*>(data), size);
-  g_free(data);
-  return out;
+  try {
+    const bytes data = from_base64(text);
+    return std::string(data.begin(), data.end());
+  } catch (const error&) {
+    return {};
+  }
 }
 
 }  // namespace
 
 std::string display_text(std::string_view text, std::size_t max_chars) {
-  gchar* valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
   std::string out;
   std::size_t chars = 0;
-  for (const gchar* p = valid; *p; p = g_utf8_next_char(p)) {
-    const gunichar c = g_utf8_get_char(p);
-    const GUnicodeType type = g_unichar_type(c);
-    if (c == '\n' || c == '\t' || c == '\r') {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const char32_t cp = next_code_point(text, pos);
+    if (cp == '\n' || cp == '\t' || cp == '\r')
       out += ' ';
-    } else if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT ||
-               type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR) {
+    else if (invisible(cp))
       continue;
-    } else {
-      out.append(p, static_cast<std::size_t>(g_utf8_next_char(p) - p));
-    }
-    if (++chars == max_chars && *g_utf8_next_char(p)) {
+    else
+      append_utf8(out, cp);
+    if (++chars == max_chars && pos < text.size()) {
       out += "…";
       break;
     }
   }
-  g_free(valid);
   return out;
 }
 
@@ -104,8 +171,10 @@ request parse_request(std::string_view json_text) {
   out.timeout_seconds =
       static_cast<int>(std::clamp<std::size_t>(size_field(in, "timeout_seconds", 120), 1, 3600));
 
-  if (const auto picture = in.find("picture_png"); picture != in.end() && picture->is_string())
+  if (const auto picture = in.find("picture_png"); picture != in.end() && picture->is_string()) {
+    out.picture_sent = !picture->get_ref<const std::string&>().empty();
     out.picture_png = decode_base64(picture->get<std::string>());
+  }
   return out;
 }
 

@@ -19,7 +19,8 @@ struct request {
   std::string signer;
   std::vector<item> items;
   std::size_t item_count = 0;
-  std::string picture_png;  // decoded bytes
+  std::string picture_png;    // decoded bytes
+  bool picture_sent = false;  // a picture came, even if its base64 did not decode
   bool want_pin = true;
   std::size_t pin_min = 4, pin_max = 64;
   std::optional<int> tries_left;
