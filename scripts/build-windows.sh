@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cross-compiles sealbridged.exe for 64-bit Windows with mingw-w64 on Debian 12.
+# Cross-compiles sealbridged.exe and sealbridge-consent.exe (the consent/PIN window it starts)
+# for 64-bit Windows with mingw-w64 on Debian 12.
 #
 #   scripts/build-windows.sh [--build-dir DIR] [--version X.Y.Z] [--openssl-only | --is-cached]
 #
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --version) version="$2"; shift ;;
     --openssl-only) openssl_only=1 ;;
     --is-cached) is_cached=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -157,14 +158,16 @@ cmake -S "$repo" -B "$build_dir" -G Ninja \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
   -DSEALBRIDGE_WINDOWS_DEPS="$deps" -DOPENSSL_ROOT_DIR="$openssl_dir" \
   -DSEALBRIDGE_PACKAGE_VERSION="$version" "${launcher[@]}" >/dev/null
-log "building sealbridged.exe"
+log "building sealbridged.exe and sealbridge-consent.exe"
 started=$SECONDS
-nice -n 10 cmake --build "$build_dir" -j2 --target sealbridged
-exe="$build_dir/daemon/app/sealbridged.exe"
-"$host-strip" -o "$build_dir/sealbridged.exe" "$exe"
-# No path of the build machine may be compiled in: on Windows a user could create it.
-if grep -qaF "$cache_root" "$build_dir/sealbridged.exe"; then
-  echo "sealbridged.exe names $cache_root (stale OpenSSL cache?)" >&2
-  exit 1
-fi
-log "built $build_dir/sealbridged.exe ($(stat -c %s "$build_dir/sealbridged.exe") bytes, $((SECONDS - started)) s)"
+nice -n 10 cmake --build "$build_dir" -j2 --target sealbridged sealbridge-consent
+for name in sealbridged sealbridge-consent; do
+  "$host-strip" -o "$build_dir/$name.exe" "$build_dir/daemon/app/$name.exe"
+  # No path of the build machine may be compiled in: on Windows a user could create it.
+  if grep -qaF "$cache_root" "$build_dir/$name.exe"; then
+    echo "$name.exe names $cache_root (stale OpenSSL cache?)" >&2
+    exit 1
+  fi
+  log "built $build_dir/$name.exe ($(stat -c %s "$build_dir/$name.exe") bytes)"
+done
+log "build took $((SECONDS - started)) s"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds the Windows installer dist/sealbridge-<version>.msi with wixl (msitools), from
-# sealbridged.exe (cross-compiled by scripts/build-windows.sh) and webroot/.
+# sealbridged.exe and sealbridge-consent.exe (cross-compiled by scripts/build-windows.sh) and
+# webroot/.
 # scripts/package.sh's `msi` case calls this.
 #
-#   scripts/package-msi.sh [--version X.Y.Z] [--exe PATH] [--out-dir DIR]
+#   scripts/package-msi.sh [--version X.Y.Z] [--exe PATH] [--consent-exe PATH] [--out-dir DIR]
 #
-#   --version X.Y.Z   package and daemon version (default: the project's)
-#   --exe PATH        an already built sealbridged.exe of that version (default: build it, in
-#                     build/windows)
-#   --out-dir DIR     where the .msi goes (default dist/)
+#   --version X.Y.Z     package and daemon version (default: the project's)
+#   --exe PATH          an already built sealbridged.exe of that version (default: build it, in
+#                       build/windows)
+#   --consent-exe PATH  the sealbridge-consent.exe built with it (default: the one beside
+#                       --exe, else build/windows/sealbridge-consent.exe)
+#   --out-dir DIR       where the .msi goes (default dist/)
 #
 # The MSI's contract (public properties, registry, upgrades) is in packaging/windows/sealbridge.wxs.
 set -euo pipefail
@@ -16,13 +19,15 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version=""
 exe=""
+consent_exe=""
 out_dir="$repo/dist"
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="$2"; shift ;;
     --exe) exe="$(realpath "$2")"; shift ;;
+    --consent-exe) consent_exe="$(realpath "$2")"; shift ;;
     --out-dir) out_dir="$(realpath -m "$2")"; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,12 +46,18 @@ if [ -z "$exe" ]; then
   "$repo/scripts/build-windows.sh" --version "$version" --build-dir "$repo/build/windows"
   exe="$repo/build/windows/sealbridged.exe"
 fi
+if [ -z "$consent_exe" ]; then
+  consent_exe="$(dirname "$exe")/sealbridge-consent.exe"
+  [ -f "$consent_exe" ] || consent_exe="$repo/build/windows/sealbridge-consent.exe"
+fi
+[ -f "$consent_exe" ] || { echo "missing $consent_exe: run scripts/build-windows.sh" >&2; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # wixl wants Source= paths relative to where it runs.
 mkdir -p "$work/payload"
 cp "$exe" "$work/payload/sealbridged.exe"
+cp "$consent_exe" "$work/payload/sealbridge-consent.exe"
 cp -r "$repo/webroot" "$work/payload/webroot"
 # The demo portals are not installed (see daemon/app/CMakeLists.txt).
 rm -rf "$work/payload/webroot/portal-test" "$work/payload/webroot/renewal-demo"
@@ -82,6 +93,7 @@ msi="$out_dir/sealbridge-$version.msi"
 (
   cd "$work"
   wixl -a x64 -D Version="$version" -D ExeSource=payload/sealbridged.exe \
+    -D ConsentExeSource=payload/sealbridge-consent.exe \
     -o "$work/sealbridge.msi" sealbridge.wxs webroot.wxs 2>&1 |
     tee "$work/wixl.log"
 )
