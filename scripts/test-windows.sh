@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Windows smoke test under wine, in a throwaway WINEPREFIX: cross-compiles sealbridged.exe,
-# builds two MSIs (the project's version and one above it), then
+# Windows smoke test under wine, in a throwaway WINEPREFIX: cross-compiles sealbridged.exe and
+# sealbridge-consent.exe, builds two MSIs (the project's version and one above it), then
 #   1. installs the lower one silently with ALLOWED_ORIGINS, MODULES, RENEWAL_URL, UPDATE_URL;
 #   2. starts the installed exe and asks it over 127.0.0.1 (curl from Linux) for system.info:
-#      version, the MODULES driver loaded by LoadLibrary, the origin gate's answers;
+#      version, the MODULES driver loaded by LoadLibrary, the origin gate's answers; then drives
+#      the installed consent dialog on a private Xvfb with xdotool, alone and through the
+#      Windows broker (tests/windows/consent_dialog_wine.sh), and once without a display;
 #   3. upgrades to the higher one without properties: the settings are kept;
 #   4. tries the lower one again: refused, the higher one stays;
 #   5. uninstalls while the daemon runs: no file, no registry entry of ours is left.
@@ -12,8 +14,9 @@
 #
 #   --keep   keep the WINEPREFIX and print where it is
 #
-# Needs `scripts/install-deps.sh --with-windows`. The first run builds OpenSSL for mingw
-# (cached, see scripts/build-windows.sh); later runs take a minute or two.
+# Needs `scripts/install-deps.sh --with-windows` (the dialog step also Xvfb and xdotool, which
+# it installs too; without them that step is skipped). The first run builds OpenSSL for mingw
+# (cached, see scripts/build-windows.sh); later runs take a few minutes.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +24,7 @@ keep=0
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -49,13 +52,19 @@ for v in "$low" "$high"; do
   echo "== sealbridged.exe $v"
   "$repo/scripts/build-windows.sh" --version "$v" --build-dir "$build"
   cp "$build/sealbridged.exe" "$dist/sealbridged-$v.exe"
-  "$repo/scripts/package-msi.sh" --version "$v" --exe "$dist/sealbridged-$v.exe" --out-dir "$dist"
+  cp "$build/sealbridge-consent.exe" "$dist/sealbridge-consent-$v.exe"
+  "$repo/scripts/package-msi.sh" --version "$v" --exe "$dist/sealbridged-$v.exe" \
+    --consent-exe "$dist/sealbridge-consent-$v.exe" --out-dir "$dist"
 done
 echo "   MSIs: $(cd "$dist" && stat -c '%n %s bytes' sealbridge-*.msi | paste -sd ' ')"
 
 echo "== the smoke PKCS#11 driver (a DLL with no slots)"
 x86_64-w64-mingw32-g++-posix -std=c++20 -O2 -shared -static -Wall -Wextra -Werror \
   -I"$build/deps/include" -o "$dist/smoke-pkcs11.dll" "$repo/tests/windows/smoke_pkcs11.cpp"
+
+echo "== the consent broker check (tests/windows/consent_broker_check.cpp)"
+nice -n 10 cmake --build "$build" -j2 --target consent-broker-check
+cp "$build/tests/windows/consent-broker-check.exe" "$dist/"
 
 prefix="$(mktemp -d /tmp/sealbridge-wine.XXXXXX)"
 export WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
@@ -175,6 +184,7 @@ rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$low.msi")" /qn ALLOWED_ORIGIN
   MODULES="$module" RENEWAL_URL="$renewal" UPDATE_URL="$update")"
 check "msiexec /i $low /qn exits 0 (got $rc)" [ "$rc" = 0 ]
 check "sealbridged.exe is installed" [ -f "$install_dir/sealbridged.exe" ]
+check "sealbridge-consent.exe is installed beside it" [ -f "$install_dir/sealbridge-consent.exe" ]
 check "the pages are installed" [ -f "$install_dir/webroot/sdk/sealbridge.js" ]
 check "policy AllowedOrigins = $portal" [ "$(policy_value AllowedOrigins)" = "$portal" ]
 check "policy Modules = $module" [ "$(policy_value Modules)" = "$module" ]
@@ -189,6 +199,18 @@ if start_daemon; then
   check_running_daemon "$low"
   stop_daemon
 fi
+
+echo "== 2b. the installed consent dialog under wine, on a private Xvfb"
+dialog_started=$SECONDS
+dialog_rc=0
+"$repo/tests/windows/consent_dialog_wine.sh" "$install_dir/sealbridge-consent.exe" \
+  "$dist/consent-broker-check.exe" "$repo/build/windows-test/artifacts" || dialog_rc=$?
+if [ "$dialog_rc" = 77 ]; then
+  echo "   note: skipped (Xvfb or xdotool missing: scripts/install-deps.sh installs them)"
+else
+  failures=$((failures + dialog_rc))
+fi
+echo "   dialog checks took $((SECONDS - dialog_started)) s"
 
 echo "== 3. upgrade to $high without properties"
 rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$high.msi")" /qn)"
