@@ -5,6 +5,9 @@
 //   consent-broker-check.exe DIALOG.exe TIMEOUT_SECONDS [nopin]
 //     -> "approved pin=<pin>" | "error <CODE>: <detail>"
 //
+// DIALOG.exe "-" leaves the program to the broker: sealbridge-consent.exe beside this exe, as
+// the daemon finds it beside sealbridged.exe.
+//
 // The same executable stands in for a broken dialog when its file name says so, so that the
 // watchdog and the answer checks are exercised without a window:
 //   fake-dialog-hang.exe      reads nothing, never answers (killed at the timeout)
@@ -20,6 +23,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -93,8 +97,10 @@ int main(int argc, char** argv) {
   std::optional<std::string> verdict;
   DWORD caller_thread = 0;
   {
+    const std::string program = argv[1];
     service::dialog_process_prompter prompter(
-        {wide_from_utf8(argv[1]), std::chrono::seconds(std::atoi(argv[2])), 8});
+        {program == "-" ? std::filesystem::path() : std::filesystem::path(wide_from_utf8(program)),
+         std::chrono::seconds(std::atoi(argv[2])), 8});
     prompter.ask(std::move(request),
                  [&](std::variant<service::consent_answer, sealbridge::error> outcome) {
                    std::string line;

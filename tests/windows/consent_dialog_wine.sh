@@ -168,7 +168,14 @@ broker() { # broker NAME PROGRAM TIMEOUT [nopin] [KEYS...]: leaves $verdict
   local name="$1" program="$2" timeout="$3" mode="$4"
   shift 4
   local started=$SECONDS
-  wine "$check_exe" "$(winepath -w "$program")" "$timeout" "$mode" >"$work/broker-$name.out" \
+  local check="$check_exe"
+  if [ "$program" = default ]; then
+    check="$work/beside/consent-broker-check.exe"
+    program=-
+  else
+    program="$(winepath -w "$program")"
+  fi
+  wine "$check" "$program" "$timeout" "$mode" >"$work/broker-$name.out" \
     2>"$work/broker-$name.err" &
   local pid=$!
   if [ $# -gt 0 ]; then
@@ -197,6 +204,13 @@ broker() { # broker NAME PROGRAM TIMEOUT [nopin] [KEYS...]: leaves $verdict
 broker approve "$dialog_exe" 60 pin type:654321 Return
 check "the broker passes on the approval and PIN, on its own thread" \
   [ "$verdict" = "approved pin=654321" ]
+# No program named: the broker finds sealbridge-consent.exe beside its own executable, as the
+# daemon does beside sealbridged.exe.
+mkdir -p "$work/beside"
+cp "$check_exe" "$dialog_exe" "$work/beside/"
+broker default default 60 nopin Return
+check "without a program configured the broker runs sealbridge-consent.exe beside itself" \
+  [ "$verdict" = "approved pin=" ]
 broker deny "$dialog_exe" 60 pin Escape
 check "the broker reports a denial as CANCELLED" \
   grep -qxF 'error CANCELLED: the user did not approve (denied)' <<<"$verdict"
