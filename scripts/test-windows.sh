@@ -58,12 +58,9 @@ for v in "$low" "$high"; do
 done
 echo "   MSIs: $(cd "$dist" && stat -c '%n %s bytes' sealbridge-*.msi | paste -sd ' ')"
 
-echo "== the smoke PKCS#11 driver (a DLL with no slots)"
-x86_64-w64-mingw32-g++-posix -std=c++20 -O2 -shared -static -Wall -Wextra -Werror \
-  -I"$build/deps/include" -o "$dist/smoke-pkcs11.dll" "$repo/tests/windows/smoke_pkcs11.cpp"
-
-echo "== the consent broker check (tests/windows/consent_broker_check.cpp)"
-nice -n 10 cmake --build "$build" -j2 --target consent-broker-check
+echo "== the smoke PKCS#11 driver and the consent broker check (tests/windows)"
+nice -n 10 cmake --build "$build" -j2 --target smoke-pkcs11 consent-broker-check
+x86_64-w64-mingw32-strip -o "$dist/smoke-pkcs11.dll" "$build/tests/windows/smoke-pkcs11.dll"
 cp "$build/tests/windows/consent-broker-check.exe" "$dist/"
 
 prefix="$(mktemp -d /tmp/sealbridge-wine.XXXXXX)"
@@ -130,7 +127,8 @@ start_daemon() {
 }
 
 stop_daemon() {
-  if grep -q 'no stop window' "$state_dir/logs/sealbridged.log"; then
+  # The log is appended to: only the lines of the latest start count.
+  if tac "$state_dir/logs/sealbridged.log" | sed '/ starting; state dir /q' | grep -q 'no stop window'; then
     # Headless wine has no window station: CreateWindow fails, so the WM_CLOSE path cannot be
     # shown here (it needs a display, or real Windows).
     echo "   note: no window under headless wine; stopping with taskkill /F"
@@ -153,6 +151,12 @@ stop_daemon() {
   fi
   wait "$daemon_pid" 2>/dev/null || true
   daemon_pid=""
+}
+
+rpc_params() { # rpc_params ORIGIN METHOD PARAMS_JSON: prints the body, then the HTTP status
+  curl -s -m 90 -w '\n%{http_code}' -H "Origin: $1" -H 'Content-Type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" \
+    "http://127.0.0.1:$port/rpc"
 }
 
 rpc() { # rpc ORIGIN METHOD: prints HTTP status and body
@@ -211,6 +215,70 @@ else
   failures=$((failures + dialog_rc))
 fi
 echo "   dialog checks took $((SECONDS - dialog_started)) s"
+
+echo "== 2c. sign.hash through the installed daemon, its consent dialog and a smoke token"
+# The smoke driver gets a token when SEALBRIDGE_SMOKE_TOKEN names its certificate and key.
+token_dir="$drive_c/SealBridgeTest/token"
+mkdir -p "$token_dir"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj "/CN=张三/O=SealBridge smoke test/C=CN" -utf8 -keyout "$token_dir/key.pem" \
+  -out "$token_dir/cert.pem" 2>/dev/null
+openssl x509 -in "$token_dir/cert.pem" -outform der -out "$token_dir/cert.der"
+openssl pkey -in "$token_dir/key.pem" -outform der -out "$token_dir/key.der"
+openssl pkey -in "$token_dir/key.pem" -pubout -out "$prefix/smoke-pub.pem"
+e2e_started=$SECONDS
+if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+  # shellcheck source=tests/windows/xvfb.sh
+  . "$repo/tests/windows/xvfb.sh"
+  mkdir -p "$prefix/x"
+  wineserver -k 2>/dev/null || true  # wine's desktop process must start with this display
+  wineserver -w 2>/dev/null || true
+  if start_private_xvfb "$prefix/x" &&
+    SEALBRIDGE_SMOKE_TOKEN='C:\SealBridgeTest\token' start_daemon; then
+    token_id="$(rpc_params "$portal" token.list '{}' | sed -n 's/.*"id":"\([^"]*\)".*"serial":"SMOKE0001".*/\1/p')"
+    check "token.list shows the smoke token ($token_id)" [ -n "$token_id" ]
+    cert_id="$(rpc_params "$portal" cert.list "{\"token\":\"$token_id\"}" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -n1)"
+    check "cert.list shows its certificate (id $cert_id)" [ "$cert_id" = 01 ]
+    printf 'SealBridge under wine' | openssl dgst -sha256 -binary >"$prefix/hash.bin"
+    hash_b64="$(base64 -w0 <"$prefix/hash.bin")"
+    rpc_params "$portal" sign.hash \
+      "{\"token\":\"$token_id\",\"cert\":\"01\",\"hash\":\"$hash_b64\",\"hash_alg\":\"SHA-256\"}" \
+      >"$prefix/sign.out" &
+    sign_pid=$!
+    if wid="$(find_consent_window)"; then
+      pass "the daemon opened its consent dialog ($(xdotool getwindowname "$wid"))"
+      send_keys "$wid" type:123456 Return
+    else
+      fail "the daemon opened its consent dialog"
+    fi
+    wait "$sign_pid" || true
+    sign_status="$(tail -n1 "$prefix/sign.out")"
+    signature="$(sed -n 's/.*"signature":"\([^"]*\)".*/\1/p' "$prefix/sign.out")"
+    check "sign.hash answers 200 with a signature (got $sign_status)" \
+      test "$sign_status" = 200 -a -n "$signature"
+    base64 -d <<<"$signature" >"$prefix/sig.der" 2>/dev/null
+    check "the signature verifies with the certificate's key (openssl)" \
+      openssl pkeyutl -verify -pubin -inkey "$prefix/smoke-pub.pem" -in "$prefix/hash.bin" \
+      -sigfile "$prefix/sig.der"
+    # Escape in the dialog: the page gets CANCELLED.
+    rpc_params "$portal" sign.hash \
+      "{\"token\":\"$token_id\",\"cert\":\"01\",\"hash\":\"$hash_b64\",\"hash_alg\":\"SHA-256\"}" \
+      >"$prefix/cancel.out" &
+    sign_pid=$!
+    if wid="$(find_consent_window)"; then send_keys "$wid" Escape; fi
+    wait "$sign_pid" || true
+    check "Escape in the dialog answers CANCELLED to the page" grep -q '"CANCELLED"' "$prefix/cancel.out"
+    grep -q '"CANCELLED"' "$prefix/cancel.out" || cat "$prefix/cancel.out" >&2
+    check "the PIN is in no log" bash -c "! grep -rqF 123456 '$state_dir/logs'"
+    stop_daemon
+  fi
+  stop_private_xvfb
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+else
+  echo "   note: skipped (Xvfb or xdotool missing)"
+fi
+echo "   sign.hash checks took $((SECONDS - e2e_started)) s"
 
 echo "== 3. upgrade to $high without properties"
 rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$high.msi")" /qn)"

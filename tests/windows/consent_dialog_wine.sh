@@ -32,26 +32,16 @@ if [ -z "${WINEPREFIX:-}" ]; then
   export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
   own_prefix=1
 fi
-xvfb_pid=""
 cleanup() {
   wineserver -k 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
+  stop_private_xvfb
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# -noreset: without it the server resets when its last client (an xdotool poll, say) leaves,
-# and a program connecting at that moment cannot open the display.
-Xvfb -displayfd 3 -noreset -nolisten tcp -screen 0 1280x1024x24 3>"$work/display" \
-  2>"$work/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-if [ ! -s "$work/display" ]; then
-  echo "   FAILED: Xvfb did not start" >&2
-  cat "$work/xvfb.log" >&2
-  exit 1
-fi
-export DISPLAY=":$(head -n1 "$work/display")"
+# shellcheck source=tests/windows/xvfb.sh
+. "$(dirname "${BASH_SOURCE[0]}")/xvfb.sh"
+start_private_xvfb "$work" || exit 1
 # wine's desktop process picks its display driver when it starts: a wineserver left from a
 # headless step would keep the dialog off this display.
 wineserver -k 2>/dev/null || true
@@ -90,16 +80,6 @@ print(json.dumps({
 PY
 }
 
-find_window() { # prints the X window id of the dialog, waiting up to 40 s
-  local wid
-  for _ in $(seq 1 400); do
-    wid="$(xdotool search --onlyvisible --name '^SealBridge' 2>/dev/null | head -n1)"
-    [ -n "$wid" ] && { echo "$wid"; return 0; }
-    sleep 0.1
-  done
-  return 1
-}
-
 wait_exit() { # wait_exit PID SECONDS: its exit status, or 124 after killing it
   local pid="$1" limit=$(( $2 * 10 ))
   for _ in $(seq 1 "$limit"); do
@@ -121,19 +101,10 @@ run_dialog() {
   wine "$dialog_exe" <"$work/$name.json" >"$work/$name.out" 2>"$work/$name.err" &
   local pid=$!
   local wid
-  if wid="$(find_window)"; then
+  if wid="$(find_consent_window)"; then
     echo "   window $wid after $((SECONDS - started)) s: $(xdotool getwindowname "$wid")"
-    xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-    sleep 1.2  # past the 600 ms during which Approve is held back
-    [ "$name" = approve ] && import -window root "$artifacts/consent-dialog-wine.png" 2>/dev/null
-    local k
-    for k in "$@"; do
-      case "$k" in
-        type:*) xdotool type --delay 80 "${k#type:}" ;;
-        *) xdotool key "$k" ;;
-      esac
-      sleep 0.2
-    done
+    [ "$name" = approve ] && { sleep 1; import -window root "$artifacts/consent-dialog-wine.png" 2>/dev/null; }
+    send_keys "$wid" "$@"
   else
     echo "   no window found for $name" >&2
   fi
@@ -180,17 +151,8 @@ broker() { # broker NAME PROGRAM TIMEOUT [nopin] [KEYS...]: leaves $verdict
   local pid=$!
   if [ $# -gt 0 ]; then
     local wid
-    if wid="$(find_window)"; then
-      xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-      sleep 1.2
-      local k
-      for k in "$@"; do
-        case "$k" in
-          type:*) xdotool type --delay 80 "${k#type:}" ;;
-          *) xdotool key "$k" ;;
-        esac
-        sleep 0.2
-      done
+    if wid="$(find_consent_window)"; then
+      send_keys "$wid" "$@"
     else
       echo "   no window found for broker $name" >&2
     fi
