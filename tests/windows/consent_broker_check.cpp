@@ -15,6 +15,11 @@
 //   fake-dialog-flood.exe     answers 64 KiB (over the cap)
 //   fake-dialog-crash.exe     exits 0xC0000005 without answering
 //   fake-dialog-nodisplay.exe answers {"approved":false,"reason":"no_display"}, exits 3
+//   fake-dialog-slow.exe      approves with PIN 123456 after 300 ms; "overlap" instead when
+//                             another of its kind is running (a named mutex tells)
+//
+//   consent-broker-check.exe fake-dialog-slow.exe TIMEOUT queue
+//     asks 6 approvals at once of a broker allowing 2 to wait -> "queue: approved=3 busy=3"
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <windows.h>
@@ -64,11 +69,64 @@ std::optional<int> act_as_fake_dialog() {
     return 0;
   }
   if (is(L"fake-dialog-crash.exe")) return static_cast<int>(0xC0000005u);
+  if (is(L"fake-dialog-slow.exe")) {
+    HANDLE single = CreateMutexW(nullptr, FALSE, L"Local\\sealbridge-fake-dialog-slow");
+    const bool overlap = GetLastError() == ERROR_ALREADY_EXISTS;
+    char buffer[4096];
+    DWORD got = 0;
+    while (ReadFile(GetStdHandle(STD_INPUT_HANDLE), buffer, sizeof buffer, &got, nullptr) &&
+           got > 0) {
+    }
+    Sleep(300);
+    write_stdout(overlap ? "{\"approved\":false,\"reason\":\"overlap\"}\n"
+                         : "{\"approved\":true,\"pin\":\"123456\"}\n");
+    if (single) CloseHandle(single);
+    return 0;
+  }
   if (is(L"fake-dialog-nodisplay.exe")) {
     write_stdout("{\"approved\":false,\"reason\":\"no_display\"}\n");
     return 3;
   }
   return std::nullopt;
+}
+
+service::consent_request sample_request() {
+  service::consent_request request;
+  request.origin = "https://portal.example.cn:8443";
+  request.items = {{"合同.pdf", "1-3", std::string(64, 'c'), ""}};
+  request.pin_min = 6;
+  request.pin_max = 16;
+  return request;
+}
+
+// Six at once, two allowed to wait: one dialog runs, two wait, three are refused BUSY at once;
+// the dialogs never overlap (the fake answers "overlap" when they do).
+int ask_many(const std::string& program, int timeout_seconds) {
+  constexpr int asked = 6;
+  std::mutex mutex;
+  std::condition_variable ready;
+  int approved = 0, busy = 0, other = 0;
+  {
+    service::dialog_process_prompter prompter(
+        {std::filesystem::path(wide_from_utf8(program)), std::chrono::seconds(timeout_seconds), 2});
+    for (int i = 0; i < asked; ++i)
+      prompter.ask(sample_request(),
+                   [&](std::variant<service::consent_answer, sealbridge::error> outcome) {
+                     std::lock_guard lock(mutex);
+                     if (std::holds_alternative<service::consent_answer>(outcome))
+                       ++approved;
+                     else if (std::get<sealbridge::error>(outcome).code() == errc::busy)
+                       ++busy;
+                     else
+                       ++other;
+                     ready.notify_all();
+                   });
+    std::unique_lock lock(mutex);
+    ready.wait(lock, [&] { return approved + busy + other == asked; });
+  }
+  write_stdout("queue: approved=" + std::to_string(approved) + " busy=" + std::to_string(busy) +
+               " other=" + std::to_string(other) + "\n");
+  return 0;
 }
 
 }  // namespace
@@ -91,6 +149,8 @@ int main(int argc, char** argv) {
   request.pin_max = 16;
   request.tries_left = 3;
   request.want_pin = !(argc > 3 && std::string(argv[3]) == "nopin");
+
+  if (argc > 3 && std::string(argv[3]) == "queue") return ask_many(argv[1], std::atoi(argv[2]));
 
   std::mutex mutex;
   std::condition_variable ready;

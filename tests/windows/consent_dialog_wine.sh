@@ -184,7 +184,10 @@ check "the dialog's own timeout reaches the broker as CANCELLED (timeout)" \
 
 fakes="$work/fakes"
 mkdir -p "$fakes"
-for f in hang garbage flood crash nodisplay; do cp "$check_exe" "$fakes/fake-dialog-$f.exe"; done
+for f in hang garbage flood crash nodisplay slow; do cp "$check_exe" "$fakes/fake-dialog-$f.exe"; done
+broker queue "$fakes/fake-dialog-slow.exe" 10 queue
+check "one dialog at a time, two waiting, the rest BUSY at once" \
+  [ "$verdict" = "queue: approved=3 busy=3 other=0" ]
 broker hang "$fakes/fake-dialog-hang.exe" 2 pin
 check "a dialog that never answers is killed at timeout + 2 s ($took s)" \
   grep -qxF 'error CANCELLED: the consent dialog timed out' <<<"$verdict"
