@@ -77,6 +77,7 @@ struct window_state {
   bool answered = false;
   bool written = false;
   bool hint_alert = false;
+  HWND last_focus = nullptr;  // the control to give the keyboard back to on reactivation
   ULONGLONG deadline_ms = 0;  // GetTickCount64() at which the dialog answers "timeout"
   int seconds_shown = -1;
 };
@@ -626,6 +627,17 @@ LRESULT CALLBACK window_procedure(HWND window, UINT message, WPARAM wparam, LPAR
       fit_window(*s, MonitorFromRect(suggested, MONITOR_DEFAULTTONEAREST), suggested);
       return 0;
     }
+    case WM_ACTIVATE:
+      // A plain window (not a dialog box) would take the keyboard itself when activated: the
+      // user who clicks the dialog that Windows kept from the foreground must land in the PIN
+      // field, as must one who comes back to it.
+      if (LOWORD(wparam) == WA_INACTIVE) {
+        const HWND focus = GetFocus();
+        if (focus && IsChild(window, focus)) s->last_focus = focus;
+      } else {
+        SetFocus(s->last_focus ? s->last_focus : (s->pin ? s->pin : window));
+      }
+      return 0;
     case WM_CLOSE:
       finish(*s, false, "closed");
       return 0;
