@@ -2,10 +2,12 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan, the libraries instrumented too) and
 # runs each for a given time, one after the other, at low priority.
 #
-#   scripts/fuzz.sh [--merge] [--no-build] [--list] [TARGET|all] [SECONDS]
+#   scripts/fuzz.sh [--merge] [--no-build] [--runs=N] [--list] [TARGET|all] [SECONDS]
 #
 #   TARGET      one of --list (e.g. seal_decode, http_gate); default: all, in turn
 #   SECONDS     per target; default 60
+#   --runs=N    stop a target after N executions if that comes before SECONDS (a release asks
+#               for 10 million executions or 30 minutes: --runs=10000000 ... 1800)
 #   --merge     afterwards, add the new inputs that reach new coverage to the committed corpus
 #               (tests/fuzz/corpus/...), which ctest replays
 #   --no-build  use the binaries already in build/fuzz
@@ -38,13 +40,15 @@ order=(text cert_info cert_pem http_gate consent_reply config rpc_request seal_d
 
 merge=0
 build_first=1
+runs_flag=()
 args=()
 for arg in "$@"; do
   case "$arg" in
     --merge) merge=1 ;;
     --no-build) build_first=0 ;;
+    --runs=*) runs_flag=(-runs="${arg#--runs=}") ;;
     --list) printf '%s\n' "${order[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option: $arg" >&2; exit 2 ;;
     *) args+=("$arg") ;;
   esac
@@ -86,7 +90,7 @@ for target in "${targets[@]}"; do
   echo "== $target for $seconds s (log: ${log#"$repo"/})"
   # shellcheck disable=SC2086 # the flags are words
   if ! (cd "$work" && nice -n 10 "$binary" -max_total_time="$seconds" -print_final_stats=1 \
-        -rss_limit_mb=4096 -artifact_prefix="$build/artifacts/$target-" ${flags[$target]:-} \
+        "${runs_flag[@]}" -rss_limit_mb=4096 -artifact_prefix="$build/artifacts/$target-" ${flags[$target]:-} \
         "$work" "$seeds" >"$log" 2>&1); then
     tail -n 60 "$log"
     echo "== $target: FINDING (see $log and $build/artifacts/)" >&2

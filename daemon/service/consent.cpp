@@ -12,12 +12,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
-#include <mutex>
-#include <thread>
 
-#include "core/thread_name.hpp"
 #include "service/child_process.hpp"
+#include "service/consent_broker_loop.hpp"
 #include "service/consent_protocol.hpp"
 #include "service/consent_verdict.hpp"
 
@@ -72,48 +69,29 @@ dialog_ending ending_of(int status, const std::optional<std::string>& failure) {
 
 }  // namespace
 
-class dialog_process_prompter::broker {
+class dialog_process_prompter::broker : public consent_broker_loop<broker> {
  public:
-  explicit broker(options opts) : options_(std::move(opts)) {
+  explicit broker(options opts) : consent_broker_loop(opts.max_waiting), options_(std::move(opts)) {
     if (options_.program.empty()) options_.program = default_consent_program();
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
       throw error(errc::internal, "consent: cannot create the wake-up pipe");
     wake_read_ = fds[0];
     wake_write_ = fds[1];
-    thread_ = std::thread([this] {
-      name_this_thread("consent");
-      run();
-    });
+    launch();
   }
 
   ~broker() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake();
-    thread_.join();
+    halt();
     ::close(wake_read_);
     ::close(wake_write_);
   }
 
-  void ask(consent_request request, consent_callback done) {
-    {
-      std::lock_guard lock(mutex_);
-      inbox_.push_back({std::move(request), std::move(done)});
-    }
-    wake();
-  }
-
  private:
-  struct pending {
-    consent_request request;
-    consent_callback done;
-  };
+  friend class consent_broker_loop<broker>;
 
   struct dialog {
-    pending asked;
+    pending_consent asked;
     std::unique_ptr<child_process> process;
     std::string input;
     std::size_t written = 0;
@@ -138,51 +116,9 @@ class dialog_process_prompter::broker {
     }
   }
 
-  void run() {
-    for (;;) {
-      std::deque<pending> arrived;
-      bool stopping;
-      {
-        std::lock_guard lock(mutex_);
-        arrived.swap(inbox_);
-        stopping = stopping_;
-      }
-      if (stopping) {
-        for (auto& p : arrived) waiting_.push_back(std::move(p));
-        break;
-      }
-      for (auto& p : arrived) admit(std::move(p));
-      start_next();
-      wait_for_events();
-      if (current_) advance();
-    }
-    shut_down();
-  }
+  bool dialog_open() const { return current_ != nullptr; }
 
-  // One dialog open, at most max_waiting behind it, everything beyond refused at once.
-  void admit(pending p) {
-    if (!current_ && waiting_.empty()) {
-      waiting_.push_back(std::move(p));
-      start_next();
-    } else if (waiting_.size() < options_.max_waiting) {
-      waiting_.push_back(std::move(p));
-    } else {
-      spdlog::warn("consent: {} requests already waiting, refusing one from {}", waiting_.size(),
-                   p.request.origin);
-      complete_consent(p.done,
-                       error(errc::busy, "too many signing requests are waiting for approval"));
-    }
-  }
-
-  void start_next() {
-    while (!current_ && !waiting_.empty()) {
-      pending next = std::move(waiting_.front());
-      waiting_.pop_front();
-      start(std::move(next));
-    }
-  }
-
-  void start(pending next) {
+  void start(pending_consent next) {
     if (!have_display()) {
       complete_consent(next.done,
                        error(errc::not_supported, "no graphical session for the consent dialog"));
@@ -298,32 +234,15 @@ class dialog_process_prompter::broker {
     complete_consent(done, std::move(result));
   }
 
-  void shut_down() {
-    if (current_) {
-      kill(*current_, "the signing service is shutting down");
-      finish(current_->process->kill_and_reap());
-    }
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& p : inbox_) waiting_.push_back(std::move(p));
-      inbox_.clear();
-    }
-    for (auto& p : waiting_)
-      complete_consent(p.done, error(errc::cancelled, "the signing service is shutting down"));
-    waiting_.clear();
+  void end_dialog_for_shutdown() {
+    kill(*current_, "the signing service is shutting down");
+    finish(current_->process->kill_and_reap());
   }
 
   options options_;
   int wake_read_ = -1;
   int wake_write_ = -1;
-
-  std::mutex mutex_;  // guards inbox_ and stopping_; everything else is the broker thread's
-  std::deque<pending> inbox_;
-  bool stopping_ = false;
-
-  std::deque<pending> waiting_;
   std::unique_ptr<dialog> current_;
-  std::thread thread_;  // last: starts after everything it uses exists
 };
 
 dialog_process_prompter::dialog_process_prompter(options opts)

@@ -7,14 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 #include "core/win32_handle.hpp"
 #include "core/win32_text.hpp"
 #include "service/child_process_win.hpp"
 #include "service/consent.hpp"
+#include "service/consent_broker_loop.hpp"
 #include "service/consent_protocol.hpp"
 #include "service/consent_verdict.hpp"
 
@@ -36,42 +34,24 @@ std::string describe_exit(DWORD code) {
 
 }  // namespace
 
-class dialog_process_prompter::broker {
+class dialog_process_prompter::broker : public consent_broker_loop<broker> {
  public:
-  explicit broker(options opts) : options_(std::move(opts)) {
+  explicit broker(options opts) : consent_broker_loop(opts.max_waiting), options_(std::move(opts)) {
     if (options_.program.empty()) options_.program = default_consent_program();
     wake_.reset(CreateEventW(nullptr, FALSE, FALSE, nullptr));
     if (!wake_)
       throw error(errc::internal,
                   "consent: cannot create the wake-up event: " + win32_error_text(GetLastError()));
-    thread_ = std::thread([this] { run(); });
+    launch();
   }
 
-  ~broker() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    SetEvent(wake_.get());
-    thread_.join();
-  }
-
-  void ask(consent_request request, consent_callback done) {
-    {
-      std::lock_guard lock(mutex_);
-      inbox_.push_back({std::move(request), std::move(done)});
-    }
-    SetEvent(wake_.get());
-  }
+  ~broker() { halt(); }
 
  private:
-  struct pending {
-    consent_request request;
-    consent_callback done;
-  };
+  friend class consent_broker_loop<broker>;
 
   struct dialog {
-    pending asked;
+    pending_consent asked;
     std::unique_ptr<windows_child_process> process;
     steady::time_point deadline;
     bool output_seen = false;
@@ -79,53 +59,13 @@ class dialog_process_prompter::broker {
     std::optional<std::string> failure;               // why it is being killed, when it is
   };
 
-  void run() {
-    for (;;) {
-      std::deque<pending> arrived;
-      bool stopping;
-      {
-        std::lock_guard lock(mutex_);
-        arrived.swap(inbox_);
-        stopping = stopping_;
-      }
-      if (stopping) {
-        for (auto& p : arrived) waiting_.push_back(std::move(p));
-        break;
-      }
-      for (auto& p : arrived) admit(std::move(p));
-      start_next();
-      wait_for_events();
-      if (current_) advance();
-    }
-    shut_down();
-  }
+  void wake() noexcept { SetEvent(wake_.get()); }
 
-  // One dialog open, at most max_waiting behind it, everything beyond refused at once.
-  void admit(pending p) {
-    if (!current_ && waiting_.empty()) {
-      waiting_.push_back(std::move(p));
-      start_next();
-    } else if (waiting_.size() < options_.max_waiting) {
-      waiting_.push_back(std::move(p));
-    } else {
-      spdlog::warn("consent: {} requests already waiting, refusing one from {}", waiting_.size(),
-                   p.request.origin);
-      complete_consent(p.done,
-                       error(errc::busy, "too many signing requests are waiting for approval"));
-    }
-  }
-
-  void start_next() {
-    while (!current_ && !waiting_.empty()) {
-      pending next = std::move(waiting_.front());
-      waiting_.pop_front();
-      start(std::move(next));
-    }
-  }
+  bool dialog_open() const { return current_ != nullptr; }
 
   // No display check here, unlike POSIX: whether this session has a desktop to show a window
   // on is for the dialog to find out (it exits 3 when it has none).
-  void start(pending next) {
+  void start(pending_consent next) {
     auto d = std::make_unique<dialog>();
     d->deadline = steady::now() + options_.timeout + dialog_watchdog_grace;
     try {
@@ -211,31 +151,14 @@ class dialog_process_prompter::broker {
     complete_consent(done, std::move(result));
   }
 
-  void shut_down() {
-    if (current_) {
-      kill(*current_, "the signing service is shutting down");
-      finish();
-    }
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& p : inbox_) waiting_.push_back(std::move(p));
-      inbox_.clear();
-    }
-    for (auto& p : waiting_)
-      complete_consent(p.done, error(errc::cancelled, "the signing service is shutting down"));
-    waiting_.clear();
+  void end_dialog_for_shutdown() {
+    kill(*current_, "the signing service is shutting down");
+    finish();
   }
 
   options options_;
   unique_handle wake_;  // auto-reset: one SetEvent wakes the loop once, however many came
-
-  std::mutex mutex_;  // guards inbox_ and stopping_; everything else is the broker thread's
-  std::deque<pending> inbox_;
-  bool stopping_ = false;
-
-  std::deque<pending> waiting_;
   std::unique_ptr<dialog> current_;
-  std::thread thread_;  // last: starts after everything it uses exists
 };
 
 dialog_process_prompter::dialog_process_prompter(options opts)
