@@ -154,3 +154,29 @@ TEST_CASE("undecodable bytes in a name still give valid UTF-8") {
   // Not a certificate at all is still refused.
   CHECK_THROWS_AS(crypto::parse_certificate(bytes(der.begin(), der.begin() + 40)), error);
 }
+
+TEST_CASE("a certificate read again is described the same, and other bytes are not confused") {
+  auto first = make_named_cert({{"CN", V_ASN1_UTF8STRING, "AAAA"}});
+  const auto der = der_of(first.get());
+  const auto once = crypto::parse_certificate(der);
+  const auto again = crypto::parse_certificate(der);
+  CHECK(again.subject == once.subject);
+  CHECK(again.serial_hex == once.serial_hex);
+  CHECK(again.not_after == once.not_after);
+  CHECK(again.usage == once.usage);
+  // Same length, one name changed: what the bytes say, never what was remembered.
+  const auto other = patched(der, {{"AAAA", raw({'B', 'B', 'B', 'B'})}});
+  REQUIRE(other.size() == der.size());
+  CHECK(crypto::parse_certificate(other).subject == "CN=BBBB");
+  CHECK(crypto::parse_certificate(der).subject == "CN=AAAA");
+  // More certificates than are remembered: each still described by its own bytes.
+  for (int i = 0; i < 40; ++i) {
+    auto cert = make_named_cert({{"CN", V_ASN1_UTF8STRING, "n" + std::to_string(i)}});
+    CHECK(crypto::parse_certificate(der_of(cert.get())).subject == "CN=n" + std::to_string(i));
+  }
+  CHECK(crypto::parse_certificate(der).subject == "CN=AAAA");
+  // A refused certificate is refused every time.
+  const bytes cut(der.begin(), der.begin() + 40);
+  CHECK_THROWS_AS(crypto::parse_certificate(cut), error);
+  CHECK_THROWS_AS(crypto::parse_certificate(cut), error);
+}
