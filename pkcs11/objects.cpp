@@ -1,5 +1,6 @@
 #include "pkcs11/objects.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "core/text.hpp"
@@ -13,13 +14,15 @@ std::vector<certificate_object> find_certificates(const session& s) {
   const std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &cls, sizeof cls},
                         CK_ATTRIBUTE{CKA_CERTIFICATE_TYPE, &type, sizeof type}};
   std::vector<certificate_object> out;
+  constexpr std::array<CK_ATTRIBUTE_TYPE, 3> wanted{CKA_VALUE, CKA_ID, CKA_LABEL};
   for (const CK_OBJECT_HANDLE h : s.find(tmpl)) {
-    auto der = s.attribute(h, CKA_VALUE);
+    auto values = s.attributes(h, wanted);
+    auto& der = values[0];
     if (!der || der->empty()) continue;
     certificate_object cert;
     cert.handle = h;
-    cert.id = s.attribute(h, CKA_ID).value_or(std::vector<std::uint8_t>{});
-    cert.stored_label = s.attribute_string(h, CKA_LABEL).value_or(std::string{});
+    cert.id = std::move(values[1]).value_or(std::vector<std::uint8_t>{});
+    if (values[2]) cert.stored_label.assign(values[2]->begin(), values[2]->end());
     cert.label = to_utf8_lenient(cert.stored_label);
     cert.der = std::move(*der);
     out.push_back(std::move(cert));
@@ -36,24 +39,33 @@ bool has_key_object(const session& s, CK_OBJECT_CLASS cls, std::span<const std::
   return !s.find(tmpl).empty();
 }
 
+void append_key_ids(const session& s, CK_OBJECT_CLASS cls,
+                    std::vector<std::vector<std::uint8_t>>& out) {
+  const std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &cls, sizeof cls}};
+  for (const CK_OBJECT_HANDLE h : s.find(tmpl)) {
+    auto id = s.attribute(h, CKA_ID);
+    if (id && !id->empty()) out.push_back(std::move(*id));
+  }
+}
+
 }  // namespace
 
 bool has_private_key(const session& s, std::span<const std::uint8_t> id) {
   return has_key_object(s, CKO_PRIVATE_KEY, id);
 }
 
-bool has_key_pair(const session& s, std::span<const std::uint8_t> id) {
-  return has_key_object(s, CKO_PRIVATE_KEY, id) || has_key_object(s, CKO_PUBLIC_KEY, id);
+std::vector<std::vector<std::uint8_t>> private_key_ids(const session& s) {
+  std::vector<std::vector<std::uint8_t>> out;
+  append_key_ids(s, CKO_PRIVATE_KEY, out);
+  return out;
 }
 
-std::vector<std::vector<std::uint8_t>> private_key_ids(const session& s) {
-  CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-  const std::array tmpl{CK_ATTRIBUTE{CKA_CLASS, &cls, sizeof cls}};
+std::vector<std::vector<std::uint8_t>> key_pair_ids(const session& s) {
   std::vector<std::vector<std::uint8_t>> out;
-  for (const CK_OBJECT_HANDLE h : s.find(tmpl)) {
-    auto id = s.attribute(h, CKA_ID);
-    if (id && !id->empty()) out.push_back(std::move(*id));
-  }
+  append_key_ids(s, CKO_PRIVATE_KEY, out);
+  append_key_ids(s, CKO_PUBLIC_KEY, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -28,9 +28,11 @@ std::vector<certificate_object> find_certificates(const session& s);
 // now", not "exists". Callers wanting the pairing before login should log in first.
 bool has_private_key(const session& s, std::span<const std::uint8_t> id);
 
-// Whether a key pair with this CKA_ID is on the key, as far as can be seen without a PIN:
-// its private key, or the public key that keys store beside it as a public object.
-bool has_key_pair(const session& s, std::span<const std::uint8_t> id);
+// The CKA_IDs of every key pair on the key, as far as can be seen without a PIN: of each
+// visible private key and of each public key (keys store one beside the private key as a
+// public object). Sorted, without repeats, for std::binary_search. Three searches however
+// many certificates ask, where one search per certificate cost a slow key a round trip each.
+std::vector<std::vector<std::uint8_t>> key_pair_ids(const session& s);
 
 // The CKA_IDs of every private key visible in the session (after login: all of them). Keys
 // without a CKA_ID are left out: nothing pairs with them.

@@ -104,6 +104,50 @@ std::optional<std::vector<std::uint8_t>> session::attribute(CK_OBJECT_HANDLE obj
   return value;
 }
 
+std::vector<std::optional<std::vector<std::uint8_t>>> session::attributes(
+    CK_OBJECT_HANDLE obj, std::span<const CK_ATTRIBUTE_TYPE> types) const {
+  const auto& api = module_->api();
+  const auto one_by_one = [&] {
+    std::vector<std::optional<std::vector<std::uint8_t>>> out;
+    for (const auto type : types) out.push_back(attribute(obj, type));
+    return out;
+  };
+  if (types.size() < 2) return one_by_one();
+
+  // First the lengths. The standard has the driver fill in every length it can and mark the
+  // others unavailable, returning SENSITIVE or TYPE_INVALID when there were any.
+  std::vector<CK_ATTRIBUTE> tmpl;
+  for (const auto type : types) tmpl.push_back({type, nullptr, 0});
+  CK_RV rv = api.C_GetAttributeValue(handle_, obj, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()));
+  if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
+    check(rv, "C_GetAttributeValue");
+  if (rv != CKR_OK) return one_by_one();  // which ones failed: not every driver marks them
+
+  std::vector<std::optional<std::vector<std::uint8_t>>> out(types.size());
+  std::vector<CK_ATTRIBUTE> with_values;
+  std::vector<std::size_t> index_of;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION) continue;
+    out[i].emplace(tmpl[i].ulValueLen);
+    if (out[i]->empty()) continue;
+    with_values.push_back({types[i], out[i]->data(), tmpl[i].ulValueLen});
+    index_of.push_back(i);
+  }
+  if (with_values.empty()) return out;
+  rv = api.C_GetAttributeValue(handle_, obj, with_values.data(),
+                               static_cast<CK_ULONG>(with_values.size()));
+  if (rv != CKR_OK) return one_by_one();  // changed in between, or a driver's quirk
+  for (std::size_t k = 0; k < with_values.size(); ++k) {
+    auto& value = out[index_of[k]];
+    if (with_values[k].ulValueLen == CK_UNAVAILABLE_INFORMATION ||
+        with_values[k].ulValueLen > value->size())
+      return one_by_one();
+    // Some drivers report an upper bound first and the exact length on the second call.
+    value->resize(with_values[k].ulValueLen);
+  }
+  return out;
+}
+
 std::optional<std::string> session::attribute_string(CK_OBJECT_HANDLE obj,
                                                      CK_ATTRIBUTE_TYPE type) const {
   auto value = attribute(obj, type);

@@ -57,6 +57,11 @@ class session {
   // driver reports its length as CK_UNAVAILABLE_INFORMATION. An empty value is not nullopt.
   std::optional<std::vector<std::uint8_t>> attribute(CK_OBJECT_HANDLE obj,
                                                      CK_ATTRIBUTE_TYPE type) const;
+  // Several attributes of one object in two calls instead of two each: on a USB key every call
+  // is a round trip to the device. Each value as attribute() would give it, in the order asked;
+  // a driver that mishandles several at once is read one by one instead.
+  std::vector<std::optional<std::vector<std::uint8_t>>> attributes(
+      CK_OBJECT_HANDLE obj, std::span<const CK_ATTRIBUTE_TYPE> types) const;
   // The bytes as the key holds them (for writing a label back unchanged).
   std::optional<std::string> attribute_string(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type) const;
   // Text for people: CK_UTF8CHAR by the standard, often GBK on Chinese keys; always valid

@@ -71,6 +71,8 @@ TEST_CASE("certificates come back as DER with id and label", "[pkcs11][objects]"
   CHECK_FALSE(has_private_key(s, id));
   CHECK_FALSE(s.user_logged_in());
   CHECK(private_key_ids(s).empty());
+  // The public half is a public object: the pair is seen without a PIN, once.
+  CHECK(key_pair_ids(s) == std::vector<std::vector<std::uint8_t>>{{0x01}});
   session second(t.m, t.slot, false);
   s.login(CKU_USER, secret(softhsm_fixture::user_pin));
   CHECK(has_private_key(s, id));
@@ -78,6 +80,8 @@ TEST_CASE("certificates come back as DER with id and label", "[pkcs11][objects]"
   // Login state is the application's: another session sees it too.
   CHECK(second.user_logged_in());
   CHECK(private_key_ids(second) == std::vector<std::vector<std::uint8_t>>{{0x01}});
+  // Private and public key share the CKA_ID: still one entry.
+  CHECK(key_pair_ids(second) == std::vector<std::vector<std::uint8_t>>{{0x01}});
 }
 
 TEST_CASE("attribute reads handle absent, sensitive and typed values", "[pkcs11][objects]") {
@@ -98,6 +102,25 @@ TEST_CASE("attribute reads handle absent, sensitive and typed values", "[pkcs11]
   CHECK(s.attribute_bool(key, CKA_SENSITIVE) == true);
   CHECK_FALSE(s.attribute(key, CKA_PRIVATE_EXPONENT).has_value());        // sensitive
   CHECK_THROWS_AS(s.attribute_bool(cert, CKA_LABEL), sealbridge::error);  // wrong size
+
+  // Several at once: each as the single read gives it, in the order asked.
+  const std::array<CK_ATTRIBUTE_TYPE, 3> of_cert{CKA_VALUE, CKA_ID, CKA_LABEL};
+  const auto together = s.attributes(cert, of_cert);
+  REQUIRE(together.size() == 3);
+  CHECK(together[0] == s.attribute(cert, CKA_VALUE));
+  CHECK(together[1] == std::vector<std::uint8_t>{0x01});
+  CHECK(together[2] == s.attribute(cert, CKA_LABEL));
+  // One the object lacks, and one that is sensitive, among good ones.
+  const std::array<CK_ATTRIBUTE_TYPE, 3> with_missing{CKA_LABEL, CKA_MODULUS, CKA_ID};
+  const auto partial = s.attributes(cert, with_missing);
+  CHECK(partial[0] == s.attribute(cert, CKA_LABEL));
+  CHECK_FALSE(partial[1].has_value());
+  CHECK(partial[2] == std::vector<std::uint8_t>{0x01});
+  const std::array<CK_ATTRIBUTE_TYPE, 3> of_key{CKA_PRIVATE_EXPONENT, CKA_MODULUS, CKA_ID};
+  const auto guarded = s.attributes(key, of_key);
+  CHECK_FALSE(guarded[0].has_value());
+  CHECK(guarded[1] == s.attribute(key, CKA_MODULUS));
+  CHECK(guarded[2] == std::vector<std::uint8_t>{0x01});
 }
 
 TEST_CASE("a 31 KB data object is created, read back, found and destroyed", "[pkcs11][objects]") {
