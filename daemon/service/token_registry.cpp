@@ -214,6 +214,10 @@ void token_registry::scan(std::size_t module_index) {
     config = modules_[module_index].status.config;
   }
   std::vector<token_record> seen;
+  // Slots listed with a token whose info could not be read this time. Drivers of real keys
+  // answer CKR_DEVICE_ERROR or CKR_FUNCTION_FAILED while another thread talks to the key; a
+  // busy key is not a key pulled out, and calling it removed would fail every request on it.
+  std::set<CK_SLOT_ID> unreadable;
   try {
     for (auto slot : module->slots(true)) {
       try {
@@ -226,7 +230,12 @@ void token_registry::scan(std::size_t module_index) {
         record.info = std::move(info);
         seen.push_back(std::move(record));
       } catch (const error& e) {
-        spdlog::debug("slot {} skipped: {}", slot, e.what());  // pulled out while we looked
+        if (e.code() == errc::token_removed) {
+          spdlog::debug("slot {} skipped: {}", slot, e.what());  // pulled out while we looked
+        } else {
+          spdlog::debug("slot {}: the key's details cannot be read now: {}", slot, e.what());
+          unreadable.insert(slot);
+        }
       }
     }
   } catch (const error& e) {
@@ -252,7 +261,8 @@ void token_registry::scan(std::size_t module_index) {
       if (inserted) events.emplace_back(token_event::inserted, record);
     }
     for (auto& [id, entry] : tokens_) {
-      if (entry.present && entry.module == module && !seen_ids.contains(id)) {
+      if (entry.present && entry.module == module && !seen_ids.contains(id) &&
+          !unreadable.contains(entry.record.info.slot)) {
         entry.present = false;
         events.emplace_back(token_event::removed, entry.record);
       }

@@ -122,3 +122,38 @@ TEST_CASE(
   registry.stop();
   ::unsetenv("SEALBRIDGE_TESTMODULE_CONTROL");
 }
+
+TEST_CASE("a key whose driver is busy for a moment is not reported removed") {
+  test::softhsm_fixture hsm;
+  hsm.init_token("Busy Key");
+  auto control = hsm.dir() / "control";
+  std::filesystem::create_directories(control);
+  ::setenv("SEALBRIDGE_TESTMODULE_CONTROL", control.c_str(), 1);
+
+  event_log log;
+  service::token_registry registry({module_at(SBTEST_MODULE_PATH, "test driver")}, 50ms);
+  registry.start([&log](service::token_event k, const service::token_record& t) { log.add(k, t); });
+  REQUIRE(registry.tokens().size() == 1);
+  const auto key = registry.tokens()[0];
+
+  // Real drivers answer CKR_DEVICE_ERROR while another thread talks to the key. The slot
+  // still lists the token; one unreadable C_GetTokenInfo must not unplug it.
+  const auto start = log.mark();
+  for (const char* rv : {"CKR_DEVICE_ERROR", "CKR_FUNCTION_FAILED", "CKR_GENERAL_ERROR"}) {
+    std::ofstream(control / "fail") << "C_GetTokenInfo " << rv << "\n";
+    for (int i = 0; i < 100 && std::filesystem::exists(control / "fail"); ++i)
+      std::this_thread::sleep_for(20ms);
+    CHECK_FALSE(std::filesystem::exists(control / "fail"));  // the scan met the failure
+  }
+  std::this_thread::sleep_for(200ms);  // a few more scans, all good again
+  CHECK(log.mark() == start);
+  REQUIRE(registry.tokens().size() == 1);
+  CHECK(registry.tokens()[0].id == key.id);
+  CHECK_NOTHROW(registry.run(key.id, [](service::token_access&) {}));
+
+  // A key really pulled out is still noticed.
+  set_hidden(control, key.info.serial);
+  CHECK(log.wait_for(service::token_event::removed, key.id, start));
+  registry.stop();
+  ::unsetenv("SEALBRIDGE_TESTMODULE_CONTROL");
+}
