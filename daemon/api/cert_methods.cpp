@@ -55,7 +55,7 @@ bytes certificate_param(const json& params) {
 }  // namespace
 
 void add_cert_methods(dispatcher& table, services& s) {
-  table.add_async("cert.csr", [&s](const json& params, const call_context&, responder reply) {
+  table.add_async("cert.csr", [&s](const json& params, const call_context& ctx, responder reply) {
     auto token = required_string(params, "token");
     auto key_type = key_type_param(params);
     auto subject = subject_param(params);
@@ -63,8 +63,9 @@ void add_cert_methods(dispatcher& table, services& s) {
     bool confirm_final_try = optional_bool(params, "confirm_final_try", false);
     on_key(
         s.tokens, token, std::move(reply),
-        [key_type, subject, pin, confirm_final_try](service::token_access& key) {
-          service::csr_request request{key_type, subject, {*pin, confirm_final_try}};
+        [key_type, subject, pin, confirm_final_try,
+         origin = ctx.origin](service::token_access& key) {
+          service::csr_request request{key_type, subject, {*pin, origin, confirm_final_try}};
           return service::make_csr(key, request);
         },
         [](const auto& result) {
@@ -74,15 +75,15 @@ void add_cert_methods(dispatcher& table, services& s) {
         });
   });
 
-  table.add_async("cert.write", [&s](const json& params, const call_context&, responder reply) {
+  table.add_async("cert.write", [&s](const json& params, const call_context& ctx, responder reply) {
     auto token = required_string(params, "token");
     auto certificate = certificate_param(params);
     auto pin = std::make_shared<secret>(secret_param(params, "pin"));
     bool confirm_final_try = optional_bool(params, "confirm_final_try", false);
     on_key(
         s.tokens, token, std::move(reply),
-        [&s, certificate, pin, confirm_final_try](service::token_access& key) {
-          service::login_request login{*pin, confirm_final_try};
+        [&s, certificate, pin, confirm_final_try, origin = ctx.origin](service::token_access& key) {
+          service::login_request login{*pin, origin, confirm_final_try};
           return service::write_certificate(key, s.cert_journal, certificate, login);
         },
         [&s, token](const auto& result) {

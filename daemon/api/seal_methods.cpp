@@ -38,15 +38,15 @@ void add_seal_methods(dispatcher& table, services& s) {
     return seal_json(service::inspect_seal(der, s.seal_policy, at), at);
   });
 
-  table.add_async("seal.list", [&s](const json& params, const call_context&, responder reply) {
+  table.add_async("seal.list", [&s](const json& params, const call_context& ctx, responder reply) {
     auto token = required_string(params, "token");
     auto pin = std::make_shared<secret>(pin_param(params));
     bool confirm_final_try = optional_bool(params, "confirm_final_try", false);
     auto now = now_seconds();
     on_key(
         s.tokens, token, std::move(reply),
-        [&s, pin, confirm_final_try, now](service::token_access& key) {
-          service::login_request login{*pin, confirm_final_try};
+        [&s, pin, confirm_final_try, now, origin = ctx.origin](service::token_access& key) {
+          service::login_request login{*pin, origin, confirm_final_try};
           const auto* credentials = pin->empty() ? nullptr : &login;
           // A write interrupted by a re-plug too quick for the watcher to notice is finished
           // here, so the list never shows two seals for one esID.
@@ -66,7 +66,7 @@ void add_seal_methods(dispatcher& table, services& s) {
         });
   });
 
-  table.add_async("seal.write", [&s](const json& params, const call_context&, responder reply) {
+  table.add_async("seal.write", [&s](const json& params, const call_context& ctx, responder reply) {
     auto token = required_string(params, "token");
     auto der = required_base64(params, "seal");
     auto pin = std::make_shared<secret>(pin_param(params));
@@ -74,8 +74,8 @@ void add_seal_methods(dispatcher& table, services& s) {
     auto now = now_seconds();
     on_key(
         s.tokens, token, std::move(reply),
-        [&s, der, pin, confirm_final_try, now](service::token_access& key) {
-          service::login_request login{*pin, confirm_final_try};
+        [&s, der, pin, confirm_final_try, now, origin = ctx.origin](service::token_access& key) {
+          service::login_request login{*pin, origin, confirm_final_try};
           return service::write_seal(key, s.seal_policy, s.seal_journal, der, login, now);
         },
         [&s, token, now](const auto& result) {

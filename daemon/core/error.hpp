@@ -29,7 +29,8 @@ enum class errc {
   pin_locked,
   pin_final_try,
   pin_length,
-  busy,  // another operation holds the key (e.g. a login in progress)
+  pin_attempts_exceeded,  // a page sent too many wrong PINs for this key (page_pin_failures)
+  busy,                   // another operation holds the key (e.g. a login in progress)
   cancelled,
   not_supported,
   seal_invalid,

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "pkcs11/objects.hpp"
+#include "service/page_pin_failures.hpp"
 
 namespace sealbridge::service {
 namespace {
@@ -54,9 +55,14 @@ void guarded_login(const token_access& key, pkcs11::session& session,
     throw error(errc::pin_length, "the key accepts PINs of " + std::to_string(info.min_pin_len) +
                                       " to " + std::to_string(info.max_pin_len) + " bytes");
   }
+  auto& page_failures = page_pin_failures::process_wide();
+  const auto now = page_pin_failures::clock::now();
+  if (request.pin_from_page) page_failures.check(key.token().id, request.origin, now);
   try {
     session.login(CKU_USER, request.pin);
   } catch (error& e) {
+    if (e.code() == errc::pin_incorrect && request.pin_from_page)
+      page_failures.failed(key.token().id, request.origin, now);
     if (e.code() == errc::pin_incorrect || e.code() == errc::pin_locked) {
       try {
         e.tries_left = tries_left_from(key.refresh_info().flags);
@@ -67,6 +73,7 @@ void guarded_login(const token_access& key, pkcs11::session& session,
     }
     throw;
   }
+  if (request.pin_from_page) page_failures.succeeded(key.token().id, request.origin);
   remember_private_keys(key, session);
 }
 

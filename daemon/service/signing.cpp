@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/thread_name.hpp"
+#include "service/page_pin_failures.hpp"
 #include "service/pin_guard.hpp"
 
 namespace sealbridge::service {
@@ -110,6 +111,14 @@ void signing_service::sign(signing_request request, signing_work work, signing_f
       return;
     }
     op->pin = op->request.page_pin;
+    // Before any dialog: a page that has used its tries must not make the user approve more.
+    try {
+      page_pin_failures::process_wide().check(op->request.token, op->request.origin,
+                                              page_pin_failures::clock::now());
+    } catch (const error&) {
+      op->fail(std::current_exception());
+      return;
+    }
   }
   auto token = op->request.token;
   tokens_.submit(
@@ -220,7 +229,9 @@ void signing_service::run_approved(const token_access& key, const std::shared_pt
     }
     own = std::make_unique<pkcs11::session>(key.open_session(false));
     static const secret no_pin;
-    login_request login{op->pin ? *op->pin : no_pin, op->confirm_final_try};
+    const bool from_page = op->pin && op->pin == op->request.page_pin;
+    login_request login{op->pin ? *op->pin : no_pin, op->request.origin, op->confirm_final_try,
+                        from_page};
     guarded_login(key, *own, login);
     session = own.get();
   }

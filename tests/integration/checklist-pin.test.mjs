@@ -183,6 +183,34 @@ describe('checklist: consent and PIN', () => {
     assert.equal(control.pinTries(), null, 'a page-sent PIN reached the key');
   });
 
+  test('checklist 21: three wrong PINs from a page, then its PINs are refused without reaching the key', async (t) => {
+    // A page allowed to send PINs without a dialog: only the per-page cap stands between it
+    // and the key's retry counter (many keys report no flags; SoftHSM2 never locks).
+    const other = ALLOWED_ORIGINS[1];
+    const policy = { [PORTAL_ORIGIN]: { consent: 'none', pin_from_page: true }, [other]: { consent: 'none', pin_from_page: true } };
+    const d = await fx.start({ configExtra: { origin_policy: policy }, env: { SEALBRIDGE_TESTMODULE_PIN_TRIES: '10' } });
+    t.after(() => d.stop());
+    t.after(() => control.remove(control.pinTriesFile));
+    const { token, cert } = await ecCert(d);
+    const sign = (pin, origin = PORTAL_ORIGIN) => d.rpc('sign.hash', { token: token.id, cert: cert.id, hash: HASH, hash_alg: 'SHA-256', pin }, { origin });
+    const codes = [];
+    for (let i = 0; i < 10; i++) codes.push(errorCode(await sign(`00000${i}`)));
+    t.diagnostic(`replies ${codes.join(',')}`);
+    assert.deepEqual(codes.slice(0, 3), ['PIN_INCORRECT', 'PIN_INCORRECT', 'PIN_INCORRECT']);
+    for (const c of codes.slice(3)) assert.equal(c, 'PIN_ATTEMPTS_EXCEEDED');
+    assert.equal(Number(control.pinTries()), 7, 'more than three of the page\'s PINs reached the key');
+    // The right PIN from the same page is refused too, unread; the seal methods share the count.
+    assert.equal(errorCode(await sign(fx.demo.DEMO_USER_PIN)), 'PIN_ATTEMPTS_EXCEEDED');
+    const seals = await d.rpc('seal.list', { token: token.id, pin: fx.demo.DEMO_USER_PIN });
+    assert.equal(errorCode(seals), 'PIN_ATTEMPTS_EXCEEDED');
+    assert.equal(Number(control.pinTries()), 7);
+    // Another page is not held back, and its correct PIN signs (and resets the key's counter).
+    const ok = await d.rpc('sign.hash', { token: token.id, cert: cert.id, hash: HASH, hash_alg: 'SHA-256', pin: fx.demo.DEMO_USER_PIN }, { origin: other });
+    assert.ok(ok.result?.signature, JSON.stringify(ok.error));
+    const refused = await sign(fx.demo.DEMO_USER_PIN);
+    assert.match(refused.error.data.detail, /accepted in \d+ min/);
+  });
+
   test('checklist 22: a wrong-length PIN is refused locally; the key\'s counter is unchanged', async (t) => {
     const env = { SEALBRIDGE_TESTMODULE_PIN_TRIES: '3', SEALBRIDGE_TESTMODULE_PIN_LEN: '6:8' };
     const policy = { [PORTAL_ORIGIN]: { consent: 'none', pin_from_page: true } };

@@ -56,6 +56,8 @@ function explain(e, context = {}) {
         'One PIN try left; a wrong PIN locks the key.'];
     case 'PIN_LOCKED':
       return ['UKey口令已锁定，请联系发证机构解锁。', 'The PIN is locked; contact the issuer.'];
+    case 'PIN_ATTEMPTS_EXCEEDED':
+      return ['本页面提交的错误口令次数过多，请15分钟后再试。', 'Too many wrong PINs from this page; try again in 15 minutes.'];
     case 'PIN_LENGTH':
       return ['UKey口令长度不符合要求，请检查后重试。', 'The PIN length is not accepted by the key.'];
     case 'NOT_SUPPORTED':

@@ -38,6 +38,7 @@ const FAILURE_TEXT = {
   PIN_LOCKED: 'UKey口令已锁定，请联系UKey发放机构解锁后再办理',
   PIN_FINAL_TRY: '口令只剩最后一次尝试机会，再输错UKey将被锁定。请点击“重试”，核对口令并勾选确认后再延期',
   PIN_LENGTH: '口令长度不对，请检查后重新输入',
+  PIN_ATTEMPTS_EXCEEDED: '连续输错口令次数过多，为保护UKey不被锁定，请15分钟后再试',
   PIN_REQUIRED: '需要输入UKey口令',
   TOKEN_REMOVED: 'UKey已被拔出，请重新插入UKey',
   TOKEN_NOT_FOUND: '未找到UKey，请重新插入UKey',

@@ -33,6 +33,7 @@ export type DaemonErrorCode =
   | 'PIN_LOCKED'
   | 'PIN_FINAL_TRY'
   | 'PIN_LENGTH'
+  | 'PIN_ATTEMPTS_EXCEEDED'
   | 'BUSY'
   | 'CANCELLED'
   | 'NOT_SUPPORTED'
