@@ -9,6 +9,7 @@
 
 #include "api/json_limits.hpp"
 #include "api/json_rpc.hpp"
+#include "core/forget_copies.hpp"
 
 namespace sealbridge::api {
 
@@ -114,8 +115,10 @@ void dispatcher::handle(const call_context& context, std::string body, reply_cal
       spdlog::error("request not dispatched: {}", e.what());
       done(reply_text(error_reply(nullptr, error(errc::internal))));
     }
+    const auto size = body.size();
     wipe(body);
     wipe_stack_below();
+    forget_recent_copies(size);
   });
 }
 

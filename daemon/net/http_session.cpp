@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/error_reply.hpp"
+#include "core/forget_copies.hpp"
 #include "net/document_body.hpp"
 #include "net/log_text.hpp"
 #include "net/request_view_of.hpp"
@@ -57,7 +58,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   using file_response = http::response<http::file_body>;
 
  public:
-  http_session(plain_stream&& stream, beast::flat_buffer&& buffer, connection_slot slot)
+  http_session(plain_stream&& stream, wiped_flat_buffer&& buffer, connection_slot slot)
       : slot_(std::move(slot)),
         stream_(make_stream(std::move(stream), slot_.state())),
         buffer_(std::move(buffer)) {}
@@ -333,6 +334,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     auto request = rpc_parser_->release();
     rpc_parser_.reset();
     wipe_consumed(buffer_);
+    forget_recent_copies(request.body().size());  // the parser copied the body on this thread
     slot_.enter(connection_phase::working);
     api::call_context context;
     context.origin = origin_;
@@ -555,7 +557,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
   connection_slot slot_;
   Stream stream_;
-  beast::flat_buffer buffer_;
+  wiped_flat_buffer buffer_;
   std::optional<head_parser> head_parser_;
   std::optional<rpc_parser> rpc_parser_;
   std::optional<document_parser> document_parser_;
@@ -578,13 +580,13 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
 }  // namespace
 
-void start_http_session(plain_stream&& stream, beast::flat_buffer&& buffer, connection_slot slot) {
+void start_http_session(plain_stream&& stream, wiped_flat_buffer&& buffer, connection_slot slot) {
   std::make_shared<http_session<plain_stream>>(std::move(stream), std::move(buffer),
                                                std::move(slot))
       ->start();
 }
 
-void start_https_session(plain_stream&& stream, beast::flat_buffer&& buffer, connection_slot slot) {
+void start_https_session(plain_stream&& stream, wiped_flat_buffer&& buffer, connection_slot slot) {
   std::make_shared<http_session<tls_stream>>(std::move(stream), std::move(buffer), std::move(slot))
       ->start();
 }

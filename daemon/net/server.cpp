@@ -65,7 +65,7 @@ class detect_session : public std::enable_shared_from_this<detect_session> {
 
   connection_slot slot_;
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  wiped_flat_buffer buffer_;
 };
 
 class listener : public std::enable_shared_from_this<listener> {

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "net/server_state.hpp"
+#include "net/wipe_buffer.hpp"
 
 namespace sealbridge::net {
 
@@ -18,10 +19,8 @@ using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 using http_request = boost::beast::http::request<boost::beast::http::string_body>;
 
 // `buffer` holds the bytes already read while detecting TLS.
-void start_http_session(plain_stream&& stream, boost::beast::flat_buffer&& buffer,
-                        connection_slot slot);
-void start_https_session(plain_stream&& stream, boost::beast::flat_buffer&& buffer,
-                         connection_slot slot);
+void start_http_session(plain_stream&& stream, wiped_flat_buffer&& buffer, connection_slot slot);
+void start_https_session(plain_stream&& stream, wiped_flat_buffer&& buffer, connection_slot slot);
 
 // The request has passed the gate; the session performs the WebSocket handshake.
 void start_websocket_session(plain_stream&& stream, http_request&& request, connection_slot slot);

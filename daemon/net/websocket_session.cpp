@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "api/error_reply.hpp"
+#include "core/forget_copies.hpp"
 #include "net/log_text.hpp"
 #include "net/sessions.hpp"
 #include "net/wipe_buffer.hpp"
@@ -136,7 +137,8 @@ class websocket_session : public api::notification_sink,
     }
     auto text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    wipe_consumed(buffer_);   // the message may carry a PIN
+    wipe_consumed(buffer_);  // the message may carry a PIN
+    forget_recent_copies(text.size());
     buffer_.shrink_to_fit();  // a large message must not pin its buffer for the session's life
     call_handler(std::move(text));
     read_when_ready();
@@ -295,7 +297,7 @@ class websocket_session : public api::notification_sink,
   connection_slot slot_;
   websocket::stream<Stream> ws_;
   http_request request_;
-  beast::flat_buffer buffer_;
+  wiped_flat_buffer buffer_;
   std::deque<std::string> outbox_;
   std::string origin_;
   byte_lease lease_{slot_.state().budget};  // in-flight requests and the outbox
