@@ -56,8 +56,9 @@ packages=(
 if [ "$with_windows" = 1 ]; then
   packages+=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
     wixl msitools wine wine64 dpkg-dev curl
-    # The tray's icons: its SVGs rendered (rsvg-convert) and packed into .ico (imagemagick).
-    librsvg2-bin imagemagick)
+    # The tray's icons: its SVGs rendered (rsvg-convert) and packed into .ico (imagemagick);
+    # locales for the zh_CN.UTF-8 locale its wine test runs in.
+    librsvg2-bin imagemagick locales)
 fi
 
 # A node >= 18 that is already there (e.g. from nodesource, which bundles npm) stays: Debian's
@@ -119,6 +120,12 @@ if [ "$with_windows" = 1 ] && ! apt-get source --print-uris openssl >/dev/null 2
       as_root tee "${src_list%.sources}.list" >/dev/null
   fi
   as_root apt-get update -q
+fi
+
+# tests/windows/tray_wine.sh runs the tray in Chinese: wine takes the UI language from the
+# process's locale, which must exist on this machine.
+if [ "$with_windows" = 1 ] && ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  as_root localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
 fi
 
 echo "dependencies ready"

@@ -9,7 +9,8 @@
 #
 # Needs $WINEPREFIX (initialised) and $DISPLAY (the Xvfb the daemon runs on, whose wine
 # desktop is the virtual one named "shell": see start_wine_shell_desktop in the caller).
-# EXPECTED_STATE is an icon name of tray_state.cpp, e.g. sealbridge-tray-expiring. Prints
+# EXPECTED_STATE is an icon name of tray_state.cpp, e.g. sealbridge-tray-expiring. The tray
+# runs in the zh_CN.UTF-8 locale (scripts/install-deps.sh --with-windows makes it). Prints
 # "ok:"/"FAILED:" lines and exits with the number of failures.
 set -uo pipefail
 
