@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Cross-compiles sealbridged.exe and sealbridge-consent.exe (the consent/PIN window it starts)
-# for 64-bit Windows with mingw-w64 on Debian 12.
+# Cross-compiles sealbridged.exe, sealbridge-consent.exe (the consent/PIN window it starts) and
+# sealbridge-tray.exe (the notification-area icon) for 64-bit Windows with mingw-w64 on Debian 12.
 #
 #   scripts/build-windows.sh [--build-dir DIR] [--version X.Y.Z] [--openssl-only | --is-cached]
 #
@@ -36,7 +36,7 @@ done
 
 cache_root="${SEALBRIDGE_CACHE:-/var/cache/sealbridge}"
 host=x86_64-w64-mingw32
-for tool in "$host-gcc-posix" "$host-g++-posix" "$host-windres" cmake ninja; do
+for tool in "$host-gcc-posix" "$host-g++-posix" "$host-windres" cmake ninja rsvg-convert convert; do
   if ! command -v "$tool" >/dev/null; then
     [ "$is_cached" = 1 ] && exit 1
     echo "missing $tool: run scripts/install-deps.sh --with-windows" >&2
@@ -158,10 +158,10 @@ cmake -S "$repo" -B "$build_dir" -G Ninja \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
   -DSEALBRIDGE_WINDOWS_DEPS="$deps" -DOPENSSL_ROOT_DIR="$openssl_dir" \
   -DSEALBRIDGE_PACKAGE_VERSION="$version" "${launcher[@]}" >/dev/null
-log "building sealbridged.exe and sealbridge-consent.exe"
+log "building sealbridged.exe, sealbridge-consent.exe and sealbridge-tray.exe"
 started=$SECONDS
-nice -n 10 cmake --build "$build_dir" -j2 --target sealbridged sealbridge-consent
-for name in sealbridged sealbridge-consent; do
+nice -n 10 cmake --build "$build_dir" -j2 --target sealbridged sealbridge-consent sealbridge-tray
+for name in sealbridged sealbridge-consent sealbridge-tray; do
   "$host-strip" -o "$build_dir/$name.exe" "$build_dir/daemon/app/$name.exe"
   # No path of the build machine may be compiled in: on Windows a user could create it.
   if grep -qaF "$cache_root" "$build_dir/$name.exe"; then

@@ -6,8 +6,9 @@
 #
 #   --with-clang        kept for older callers: clang is always installed now (the sanitizer
 #                       build of scripts/test.sh and the libFuzzer builds use it)
-#   --with-windows      also install mingw-w64, wixl, msitools and wine (scripts/build-windows.sh,
-#                       scripts/test-windows.sh) and a deb-src entry for OpenSSL's source package
+#   --with-windows      also install mingw-w64, wixl, msitools, wine, librsvg2-bin and
+#                       imagemagick (scripts/build-windows.sh, scripts/test-windows.sh) and a
+#                       deb-src entry for OpenSSL's source package
 #   --no-node-modules   skip `npm ci` in tests/
 set -euo pipefail
 
@@ -18,7 +19,7 @@ for arg in "$@"; do
     --with-clang) ;;
     --with-windows) with_windows=1 ;;
     --no-node-modules) node_modules=0 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -54,7 +55,10 @@ packages=(
 )
 if [ "$with_windows" = 1 ]; then
   packages+=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
-    wixl msitools wine wine64 dpkg-dev curl)
+    wixl msitools wine wine64 dpkg-dev curl
+    # The tray's icons: its SVGs rendered (rsvg-convert) and packed into .ico (imagemagick);
+    # locales for the zh_CN.UTF-8 locale its wine test runs in.
+    librsvg2-bin imagemagick locales)
 fi
 
 # A node >= 18 that is already there (e.g. from nodesource, which bundles npm) stays: Debian's
@@ -116,6 +120,12 @@ if [ "$with_windows" = 1 ] && ! apt-get source --print-uris openssl >/dev/null 2
       as_root tee "${src_list%.sources}.list" >/dev/null
   fi
   as_root apt-get update -q
+fi
+
+# tests/windows/tray_wine.sh runs the tray in Chinese: wine takes the UI language from the
+# process's locale, which must exist on this machine.
+if [ "$with_windows" = 1 ] && ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  as_root localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
 fi
 
 echo "dependencies ready"

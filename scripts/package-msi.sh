@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Builds the Windows installer dist/sealbridge-<version>.msi with wixl (msitools), from
-# sealbridged.exe and sealbridge-consent.exe (cross-compiled by scripts/build-windows.sh) and
-# webroot/.
+# sealbridged.exe, sealbridge-consent.exe and sealbridge-tray.exe (cross-compiled by
+# scripts/build-windows.sh) and webroot/.
 # scripts/package.sh's `msi` case calls this.
 #
-#   scripts/package-msi.sh [--version X.Y.Z] [--exe PATH] [--consent-exe PATH] [--out-dir DIR]
+#   scripts/package-msi.sh [--version X.Y.Z] [--exe PATH] [--consent-exe PATH]
+#                          [--tray-exe PATH] [--out-dir DIR]
 #
 #   --version X.Y.Z     package and daemon version (default: the project's)
 #   --exe PATH          an already built sealbridged.exe of that version (default: build it, in
 #                       build/windows)
 #   --consent-exe PATH  the sealbridge-consent.exe built with it (default: the one beside
 #                       --exe, else build/windows/sealbridge-consent.exe)
+#   --tray-exe PATH     the sealbridge-tray.exe built with it (default: the one beside --exe,
+#                       else build/windows/sealbridge-tray.exe)
 #   --out-dir DIR       where the .msi goes (default dist/)
 #
 # The MSI's contract (public properties, registry, upgrades) is in packaging/windows/sealbridge.wxs.
@@ -20,14 +23,16 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version=""
 exe=""
 consent_exe=""
+tray_exe=""
 out_dir="$repo/dist"
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="$2"; shift ;;
     --exe) exe="$(realpath "$2")"; shift ;;
     --consent-exe) consent_exe="$(realpath "$2")"; shift ;;
+    --tray-exe) tray_exe="$(realpath "$2")"; shift ;;
     --out-dir) out_dir="$(realpath -m "$2")"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -51,6 +56,11 @@ if [ -z "$consent_exe" ]; then
   [ -f "$consent_exe" ] || consent_exe="$repo/build/windows/sealbridge-consent.exe"
 fi
 [ -f "$consent_exe" ] || { echo "missing $consent_exe: run scripts/build-windows.sh" >&2; exit 1; }
+if [ -z "$tray_exe" ]; then
+  tray_exe="$(dirname "$exe")/sealbridge-tray.exe"
+  [ -f "$tray_exe" ] || tray_exe="$repo/build/windows/sealbridge-tray.exe"
+fi
+[ -f "$tray_exe" ] || { echo "missing $tray_exe: run scripts/build-windows.sh" >&2; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -58,6 +68,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/payload"
 cp "$exe" "$work/payload/sealbridged.exe"
 cp "$consent_exe" "$work/payload/sealbridge-consent.exe"
+cp "$tray_exe" "$work/payload/sealbridge-tray.exe"
 cp -r "$repo/webroot" "$work/payload/webroot"
 # The demo portals are not installed (see daemon/app/CMakeLists.txt).
 rm -rf "$work/payload/webroot/portal-test" "$work/payload/webroot/renewal-demo"
@@ -93,7 +104,7 @@ msi="$out_dir/sealbridge-$version.msi"
 (
   cd "$work"
   wixl -a x64 -D Version="$version" -D ExeSource=payload/sealbridged.exe \
-    -D ConsentExeSource=payload/sealbridge-consent.exe \
+    -D ConsentExeSource=payload/sealbridge-consent.exe -D TrayExeSource=payload/sealbridge-tray.exe \
     -o "$work/sealbridge.msi" sealbridge.wxs webroot.wxs 2>&1 |
     tee "$work/wixl.log"
 )

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Windows smoke test under wine, in a throwaway WINEPREFIX: cross-compiles sealbridged.exe and
-# sealbridge-consent.exe, builds two MSIs (the project's version and one above it), then
+# Windows smoke test under wine, in a throwaway WINEPREFIX: cross-compiles sealbridged.exe,
+# sealbridge-consent.exe and sealbridge-tray.exe, builds two MSIs (the project's version and one
+# above it), then
 #   1. installs the lower one silently with ALLOWED_ORIGINS, MODULES, RENEWAL_URL, UPDATE_URL;
 #   2. starts the installed exe and asks it over 127.0.0.1 (curl from Linux) for system.info:
 #      version, the MODULES driver loaded by LoadLibrary, the origin gate's answers; then drives
 #      the installed consent dialog on a private Xvfb with xdotool, alone and through the
 #      Windows broker (tests/windows/consent_dialog_wine.sh), and once without a display;
+#      then the installed tray in wine's virtual desktop with its notification area: the icon's
+#      state, and every menu item clicked with xdotool (tests/windows/tray_wine.sh);
 #   3. upgrades to the higher one without properties: the settings are kept;
 #   4. tries the lower one again: refused, the higher one stays;
 #   5. uninstalls while the daemon runs: no file, no registry entry of ours is left.
@@ -24,7 +27,7 @@ keep=0
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -53,8 +56,10 @@ for v in "$low" "$high"; do
   "$repo/scripts/build-windows.sh" --version "$v" --build-dir "$build"
   cp "$build/sealbridged.exe" "$dist/sealbridged-$v.exe"
   cp "$build/sealbridge-consent.exe" "$dist/sealbridge-consent-$v.exe"
+  cp "$build/sealbridge-tray.exe" "$dist/sealbridge-tray-$v.exe"
   "$repo/scripts/package-msi.sh" --version "$v" --exe "$dist/sealbridged-$v.exe" \
-    --consent-exe "$dist/sealbridge-consent-$v.exe" --out-dir "$dist"
+    --consent-exe "$dist/sealbridge-consent-$v.exe" --tray-exe "$dist/sealbridge-tray-$v.exe" \
+    --out-dir "$dist"
 done
 echo "   MSIs: $(cd "$dist" && stat -c '%n %s bytes' sealbridge-*.msi | paste -sd ' ')"
 
@@ -189,6 +194,7 @@ rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$low.msi")" /qn ALLOWED_ORIGIN
 check "msiexec /i $low /qn exits 0 (got $rc)" [ "$rc" = 0 ]
 check "sealbridged.exe is installed" [ -f "$install_dir/sealbridged.exe" ]
 check "sealbridge-consent.exe is installed beside it" [ -f "$install_dir/sealbridge-consent.exe" ]
+check "sealbridge-tray.exe is installed beside it" [ -f "$install_dir/sealbridge-tray.exe" ]
 check "the pages are installed" [ -f "$install_dir/webroot/sdk/sealbridge.js" ]
 check "policy AllowedOrigins = $portal" [ "$(policy_value AllowedOrigins)" = "$portal" ]
 check "policy Modules = $module" [ "$(policy_value Modules)" = "$module" ]
@@ -197,6 +203,9 @@ check "policy UpdateUrl = $update" [ "$(policy_value UpdateUrl)" = "$update" ]
 check "every user's logon starts it (HKLM Run)" \
   grep -qF '"C:\Program Files\SealBridge\sealbridged.exe"' \
   <<<"$(reg_query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Run' /v SealBridge /reg:64)"
+check "every user's logon starts the tray (HKLM Run)" \
+  grep -qF '"C:\Program Files\SealBridge\sealbridge-tray.exe"' \
+  <<<"$(reg_query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Run' /v SealBridgeTray /reg:64)"
 
 echo "== 2. the installed daemon under wine"
 if start_daemon; then
@@ -280,6 +289,39 @@ else
 fi
 echo "   sign.hash checks took $((SECONDS - e2e_started)) s"
 
+echo "== 2d. the installed tray in wine's desktop with a notification area, on a private Xvfb"
+tray_started=$SECONDS
+if command -v Xvfb >/dev/null && command -v xdotool >/dev/null && command -v import >/dev/null; then
+  mkdir -p "$prefix/x-tray"
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+  if start_private_xvfb "$prefix/x-tray"; then
+    # A virtual desktop named "shell" has wine's taskbar, whose notification area shows the
+    # icons of Shell_NotifyIconW; the desktop process reads this when it starts.
+    wine reg add 'HKCU\Software\Wine\Explorer' /v Desktop /d shell /f >/dev/null 2>&1
+    wine reg add 'HKCU\Software\Wine\Explorer\Desktops' /v shell /d 1280x1024 /f >/dev/null 2>&1
+    wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
+    # The smoke token's certificate (2c) is valid for 30 days: the icon must say "expiring".
+    if SEALBRIDGE_SMOKE_TOKEN='C:\SealBridgeTest\token' start_daemon; then
+      tray_rc=0
+      "$repo/tests/windows/tray_wine.sh" 'C:\Program Files\SealBridge\sealbridge-tray.exe' \
+        "$port" "$renewal" "$low" sealbridge-tray-expiring "$repo/build/windows-test/artifacts" ||
+        tray_rc=$?
+      failures=$((failures + tray_rc))
+      stop_daemon
+    fi
+    wine reg delete 'HKCU\Software\Wine\Explorer' /v Desktop /f >/dev/null 2>&1
+    wine reg delete 'HKCU\Software\Wine\Explorer\Desktops' /f >/dev/null 2>&1
+    stop_private_xvfb
+  fi
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+else
+  echo "   note: skipped (Xvfb, xdotool or imagemagick missing)"
+fi
+echo "   tray checks took $((SECONDS - tray_started)) s"
+
 echo "== 3. upgrade to $high without properties"
 rc="$(msiexec /i "$(winepath -w "$dist/sealbridge-$high.msi")" /qn)"
 check "msiexec /i $high /qn exits 0 (got $rc)" [ "$rc" = 0 ]
@@ -313,6 +355,7 @@ wineserver -w  # nothing runs any more: the registry files are written
 check "no files left in Program Files" [ ! -e "$install_dir" ]
 check "no policy key left" bash -c "! grep -qF '[Software\\\\Policies\\\\SealBridge]' '$prefix/system.reg'"
 check "no Run entry left" bash -c "! grep -qF 'SealBridge\\\\sealbridged.exe' '$prefix/system.reg'"
+check "no tray Run entry left" bash -c "! grep -qF 'SealBridge\\\\sealbridge-tray.exe' '$prefix/system.reg'"
 check "no product registration left" bash -c "! grep -qF '\"ProductName\"=\"SealBridge\"' '$prefix/system.reg'"
 leftover="$(grep -n 'SealBridge' "$prefix/system.reg" || true)"
 check "no registry entry mentions SealBridge" [ -z "$leftover" ]

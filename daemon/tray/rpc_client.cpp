@@ -1,33 +1,13 @@
 #include "rpc_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
+
+#include "loopback_exchange.hpp"
 
 namespace sealbridge::tray {
 namespace {
 
 constexpr std::size_t kMaxResponse = 64u << 20;  // seal pictures and certificates, not more
-
-class socket_fd {
- public:
-  explicit socket_fd(int fd) : fd_(fd) {}
-  ~socket_fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  socket_fd(const socket_fd&) = delete;
-  socket_fd& operator=(const socket_fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -49,12 +29,6 @@ bool decode_chunked(const std::string& in, std::string& out) {
     out.append(in, pos, size);
     pos += size + 2;
   }
-}
-
-rpc_reply failure(std::string why) {
-  rpc_reply r;
-  r.failure = std::move(why);
-  return r;
 }
 
 }  // namespace
@@ -81,59 +55,28 @@ bool parse_http_response(const std::string& raw, int& status, std::string& body)
 
 rpc_reply call_rpc(std::uint16_t port, const std::string& method, const nlohmann::json& params,
                    std::chrono::milliseconds timeout) {
-  socket_fd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock.get() < 0) return failure(std::string("socket: ") + std::strerror(errno));
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(sock.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);  // bounds connect too
-
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return failure(std::string("connect: ") + std::strerror(errno));
-
-  rpc_reply reply;
-  reply.connected = true;
-  auto fail = [&reply](std::string why) {
-    reply.failure = std::move(why);
-    return reply;
-  };
-
   const std::string body =
       nlohmann::json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}.dump();
   const std::string authority = "127.0.0.1:" + std::to_string(port);
-  std::string request = "POST /rpc HTTP/1.1\r\nHost: " + authority + "\r\nOrigin: http://" +
-                        authority +
-                        "\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                        "Content-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (std::size_t sent = 0; sent < request.size();) {
-    auto n = ::send(sock.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return fail(std::string("send: ") + std::strerror(errno));
-    sent += static_cast<std::size_t>(n);
-  }
+  const std::string request = "POST /rpc HTTP/1.1\r\nHost: " + authority + "\r\nOrigin: http://" +
+                              authority +
+                              "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                              "Content-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto exchange = loopback_exchange(port, request, timeout, kMaxResponse);
 
-  std::string raw;
-  char chunk[16384];
-  for (;;) {
-    auto n = ::recv(sock.get(), chunk, sizeof chunk, 0);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno == EAGAIN || errno == EWOULDBLOCK
-                      ? std::string("no answer in time")
-                      : std::string("recv: ") + std::strerror(errno));
-    }
-    raw.append(chunk, static_cast<std::size_t>(n));
-    if (raw.size() > kMaxResponse) return fail("response too large");
+  rpc_reply reply;
+  reply.connected = exchange.connected;
+  if (!exchange.failure.empty()) {
+    reply.failure = std::move(exchange.failure);
+    return reply;
   }
-
   int status = 0;
   std::string text;
-  if (!parse_http_response(raw, status, text)) return fail("not an HTTP response");
+  if (!parse_http_response(exchange.response, status, text)) {
+    reply.failure = "not an HTTP response";
+    return reply;
+  }
   reply.reached = true;
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {

@@ -1,8 +1,5 @@
 #include "texts.hpp"
 
-#include <cstdlib>
-#include <string_view>
-
 namespace sealbridge::tray {
 namespace {
 
@@ -51,14 +48,6 @@ constexpr texts kEnglish{
 };
 
 }  // namespace
-
-bool english_locale() {
-  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
-    const char* value = std::getenv(name);
-    if (value && *value) return std::string_view(value).starts_with("en");
-  }
-  return false;
-}
 
 const texts& texts_for(bool english) {
   return english ? kEnglish : kChinese;

@@ -27,7 +27,8 @@ struct texts {
   const char* browser_failed;
 };
 
-// LC_ALL, then LC_MESSAGES, then LANG, as the C library orders them.
+// Linux: LC_ALL, then LC_MESSAGES, then LANG, as the C library orders them, "en..." is English.
+// Windows: the user's UI language; anything but Chinese is English.
 bool english_locale();
 const texts& texts_for(bool english);
 

@@ -1,6 +1,5 @@
 #include "tray_state.hpp"
 
-#include <cstdlib>
 #include <fstream>
 
 namespace sealbridge::tray {
@@ -57,14 +56,6 @@ update_status update_status_of(const nlohmann::json& result) {
     }
   }
   return out;
-}
-
-std::filesystem::path default_state_dir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
-    return std::filesystem::path(xdg) / "sealbridge";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".local/state/sealbridge";
-  return {};
 }
 
 std::uint16_t daemon_port(const std::filesystem::path& state_dir) {

@@ -41,7 +41,8 @@ update_status update_status_of(const nlohmann::json& result);
 
 // The daemon's port: the one it wrote to STATE_DIR/daemon.json when it started, else 16116.
 std::uint16_t daemon_port(const std::filesystem::path& state_dir);
-// The daemon's default state dir for this user (XDG_STATE_HOME/sealbridge, ~/.local/state/...).
+// The daemon's default state dir for this user: XDG_STATE_HOME/sealbridge (~/.local/state/...)
+// on Linux, %LOCALAPPDATA%\SealBridge on Windows.
 std::filesystem::path default_state_dir();
 
 }  // namespace sealbridge::tray
