@@ -104,8 +104,10 @@ void check_decision(const request_view& view, const gate_decision& d) {
   } else {
     switch (d.status) {
       case 204:
-        // Only a preflight from an allowed origin is answered with 204.
-        if (view.method != "OPTIONS" || !api || !rules().origin_allowed(view.origin))
+        // Only a preflight from an allowed origin is answered with 204: for the API, and for
+        // the SDK, which portal pages load as an ES module, in CORS mode.
+        if (view.method != "OPTIONS" || !(api || is_sdk_path(view.target)) ||
+            !rules().origin_allowed(view.origin))
           __builtin_trap();
         break;
       case 400:
