@@ -10,6 +10,7 @@ std::string usage_text() {
   return R"(Usage: sealbridged [OPTIONS]
        sealbridged inspect FILE
        sealbridged tls-setup [--state-dir DIR] [--force]
+       sealbridged tls-setup --machine [--force | --remove]      (Windows, as administrator)
 
 SealBridge signing service: lets allowed portal pages reach the USB key through its
 PKCS#11 driver, on 127.0.0.1 only.
@@ -17,6 +18,10 @@ PKCS#11 driver, on 127.0.0.1 only.
 tls-setup mints the local TLS root and leaf into DIR/tls (root.pem, localhost.pem,
 localhost.key) when missing or within 30 days of expiry; the root's key is never written.
 The daemon does the same at start unless the config says "tls": false.
+On Windows the installer runs tls-setup --machine: the files go to %ProgramData%\SealBridge\tls
+(readable by every user, writable by administrators), the root into the machine's trusted
+roots, replacing an earlier SealBridge root; every user's daemon then serves that leaf.
+--remove takes every SealBridge root out of the machine store and deletes the files.
 
 Options:
   --config FILE            JSON config file (default: /etc/sealbridge/config.json, then
@@ -31,6 +36,8 @@ Options:
                            config's trusted_seal_makers)
   --log-level LEVEL        trace, debug, info, warn or error (default info)
   --force                  tls-setup: mint a new root and leaf even if the current ones are good
+  --machine                tls-setup: for every user of this Windows machine (see above)
+  --remove                 tls-setup --machine: untrust the root and delete the files
   --help                   show this text
   --version                show the version
 )";
@@ -74,6 +81,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
       cl.log_level = value();
     } else if (arg == "--force") {
       cl.force = true;
+    } else if (arg == "--machine") {
+      cl.machine = true;
+    } else if (arg == "--remove") {
+      cl.remove = true;
     } else if (arg == "--trust-seal-maker") {
       cl.trusted_seal_makers.push_back(value());
     } else if (arg.starts_with("-")) {

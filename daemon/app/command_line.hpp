@@ -18,6 +18,8 @@ struct command_line {
   std::optional<std::string> log_level;
   std::vector<std::string> trusted_seal_makers;
   bool force = false;                   // tls-setup: mint even when the files are still good
+  bool machine = false;                 // tls-setup: for every user of the machine (Windows)
+  bool remove = false;                  // tls-setup --machine: untrust the root, delete files
   std::vector<std::string> positional;  // a subcommand and its arguments, e.g. "inspect FILE"
 };
 

@@ -228,7 +228,10 @@ std::filesystem::path user_config_file() {
 }
 
 void apply_defaults(config& cfg, const std::filesystem::path& executable) {
-  if (cfg.state_dir.empty()) cfg.state_dir = default_state_dir();
+  if (cfg.state_dir.empty()) {
+    cfg.state_dir = default_state_dir();
+    cfg.state_dir_is_default = true;
+  }
   if (cfg.webroot.empty()) {
     auto installed = installed_webroot(executable);
     // A build tree runs from the source checkout's pages.

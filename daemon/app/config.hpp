@@ -20,6 +20,9 @@ struct config {
   std::uint16_t port = 16116;
   std::vector<std::string> allowed_origins;
   std::filesystem::path state_dir;
+  // No --state-dir and no "state_dir": the user's default. Only then does a Windows daemon
+  // serve the installer's TLS leaf for the whole machine instead of its own.
+  bool state_dir_is_default = false;
   std::filesystem::path webroot;
   std::string log_level = "info";
   std::vector<service::module_config> modules;

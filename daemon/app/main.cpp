@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "api/dispatcher.hpp"
@@ -13,6 +15,7 @@
 #include "app/command_line.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/machine_tls.hpp"
 #include "app/platform.hpp"
 #include "core/error.hpp"
 #include "core/iso_time.hpp"
@@ -147,30 +150,102 @@ sys_seconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// `sealbridged tls-setup [--state-dir DIR] [--force]`: what the packages run before the daemon
-// starts (then trust-root.sh install); prints where the files are.
-int tls_setup(const config& cfg, const std::vector<std::string>& args, bool force) {
-  if (args.size() != 1)
-    throw error(errc::bad_params, "usage: sealbridged tls-setup [--state-dir DIR] [--force]");
-  // The packaged user unit runs this before every start; an administrator's "tls": false
-  // means nothing is minted for the daemon to ignore.
-  if (!cfg.tls && !force) {
+void print_tls_files(const std::filesystem::path& state_dir) {
+  auto files = service::local_tls_paths(state_dir);
+  std::cout << "root_certificate=" << files.root_certificate.string() << "\n"
+            << "certificate=" << files.certificate.string() << "\n"
+            << "private_key=" << files.private_key.string() << "\n";
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw error(errc::io_error, "cannot read " + path.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// `tls-setup --machine [--force | --remove]`, run by the MSI as SYSTEM: one root and leaf
+// for every user of the machine, the root in LocalMachine\ROOT (app/machine_tls.hpp).
+int machine_tls_setup(const config& cfg, const command_line& cl) {
+  const auto state_dir = machine_tls_state_dir();
+  if (state_dir.empty())
+    throw error(errc::not_supported,
+                "tls-setup --machine is for Windows; on Linux each user's daemon mints its own "
+                "root and trust-root.sh trusts it");
+  const auto tls_dir = service::local_tls_paths(state_dir).certificate.parent_path();
+  if (cl.remove) {
+    const int untrusted = distrust_machine_roots();
+    std::error_code ec;
+    std::filesystem::remove_all(tls_dir, ec);
+    if (ec) throw error(errc::io_error, "cannot delete " + tls_dir.string());
+    std::filesystem::remove(state_dir, ec);  // only when empty: the config file is the admin's
+    std::cout << "removed " << untrusted << " root(s) from LocalMachine\\ROOT and "
+              << tls_dir.string() << "\n";
+    return 0;
+  }
+  if (!cfg.tls && !cl.force) {
     std::cout << "disabled (\"tls\": false in the configuration); nothing minted\n";
     return 0;
   }
-  auto outcome = service::ensure_local_tls(cfg.state_dir, now_seconds(), force);
-  auto files = service::local_tls_paths(cfg.state_dir);
-  std::cout << (outcome == service::tls_setup_outcome::minted ? "minted" : "kept") << "\n"
-            << "root_certificate=" << files.root_certificate.string() << "\n"
-            << "certificate=" << files.certificate.string() << "\n"
-            << "private_key=" << files.private_key.string() << "\n";
+  // The access list first: the key is then born readable by users and writable by no one
+  // else, and a leaf left by an older install gets the same.
+  restrict_machine_tls_dir(tls_dir);
+  auto outcome = service::ensure_local_tls(state_dir, now_seconds(), cl.force);
+  // Also when kept: a root someone deleted from the store, or that a failed install never
+  // added, is trusted again by a repair or an upgrade.
+  trust_machine_root(read_text_file(service::local_tls_paths(state_dir).root_certificate));
+  std::cout << (outcome == service::tls_setup_outcome::minted ? "minted" : "kept")
+            << "; root trusted in LocalMachine\\ROOT\n";
+  print_tls_files(state_dir);
   return 0;
+}
+
+// `sealbridged tls-setup [--state-dir DIR] [--force]`: what the packages run before the daemon
+// starts (then trust-root.sh install); prints where the files are.
+int tls_setup(const config& cfg, const command_line& cl) {
+  if (cl.positional.size() != 1 || (cl.remove && !cl.machine) || (cl.remove && cl.force))
+    throw error(errc::bad_params,
+                "usage: sealbridged tls-setup [--state-dir DIR] [--force] | "
+                "tls-setup --machine [--force | --remove]");
+  if (cl.machine) return machine_tls_setup(cfg, cl);
+  // The packaged user unit runs this before every start; an administrator's "tls": false
+  // means nothing is minted for the daemon to ignore.
+  if (!cfg.tls && !cl.force) {
+    std::cout << "disabled (\"tls\": false in the configuration); nothing minted\n";
+    return 0;
+  }
+  auto outcome = service::ensure_local_tls(cfg.state_dir, now_seconds(), cl.force);
+  std::cout << (outcome == service::tls_setup_outcome::minted ? "minted" : "kept") << "\n";
+  print_tls_files(cfg.state_dir);
+  return 0;
+}
+
+// The installer's files for every user of a Windows machine, when they are there and the leaf
+// has not expired: only an administrator can renew them (a repair or an upgrade of the MSI
+// does), so a leaf within its last 30 days is still served, with a warning.
+std::optional<std::filesystem::path> machine_tls_in_use(const config& cfg) {
+  const auto state_dir = machine_tls_state_dir();
+  if (state_dir.empty() || !cfg.state_dir_is_default) return std::nullopt;
+  if (!service::local_tls_usable(state_dir, now_seconds(), std::chrono::days(0)))
+    return std::nullopt;
+  if (!service::local_tls_usable(state_dir, now_seconds()))
+    spdlog::warn(
+        "the machine's local TLS leaf {} expires within 30 days: an administrator renews it by "
+        "repairing or upgrading SealBridge (tls-setup --machine)",
+        service::local_tls_paths(state_dir).certificate.string());
+  return state_dir;
 }
 
 // At start: renew the local TLS files when due, so a long-installed daemon never serves an
 // expired leaf. Plain HTTP keeps working when this fails.
 void prepare_tls(const config& cfg, net::server_options& options) {
   if (!cfg.tls) return;
+  if (auto machine = machine_tls_in_use(cfg)) {
+    auto files = service::local_tls_paths(*machine);
+    spdlog::info("serving the machine's local TLS leaf {}", files.certificate.string());
+    options.tls_certificate = files.certificate;
+    options.tls_private_key = files.private_key;
+    return;
+  }
   auto files = service::local_tls_paths(cfg.state_dir);
   try {
     if (service::ensure_local_tls(cfg.state_dir, now_seconds()) ==
@@ -292,7 +367,7 @@ int main(int argc, char** argv) {
       if (cl.positional.front() == "inspect")
         return app::inspect(app::load_config(cl, argv[0]), cl.positional);
       if (cl.positional.front() == "tls-setup")
-        return app::tls_setup(app::load_config(cl, argv[0]), cl.positional, cl.force);
+        return app::tls_setup(app::load_config(cl, argv[0]), cl);
       std::cerr << "sealbridged: unknown command " << cl.positional.front() << " (see --help)\n";
       return 2;
     }

@@ -14,6 +14,10 @@ namespace sealbridge::app {
 // /etc/sealbridge/config.json; on Windows %ProgramData%\SealBridge\config.json.
 std::filesystem::path system_config_file();
 
+// Windows: %ProgramData%\SealBridge, whose tls\ the installer fills once for every user
+// (`tls-setup --machine`, app/machine_tls.hpp); empty on POSIX, where each user mints their own.
+std::filesystem::path machine_tls_state_dir();
+
 // Settings an administrator fixes for every user of the machine, applied after both config
 // files so that neither the system's defaults nor a user's own file can change them: on
 // Windows the policy key HKLM\Software\Policies\SealBridge (values AllowedOrigins, Modules,

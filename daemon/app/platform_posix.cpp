@@ -11,6 +11,10 @@
 
 namespace sealbridge::app {
 
+std::filesystem::path machine_tls_state_dir() {
+  return {};
+}
+
 std::filesystem::path system_config_file() {
   return "/etc/sealbridge/config.json";
 }

@@ -28,6 +28,13 @@ std::filesystem::path known_folder(REFKNOWNFOLDERID id) {
   return out;
 }
 
+// %ProgramData%\SealBridge: the administrator's config file and the machine's TLS files.
+std::filesystem::path machine_data_dir() {
+  auto program_data = known_folder(FOLDERID_ProgramData);
+  if (program_data.empty()) program_data = L"C:\\ProgramData";
+  return program_data / L"SealBridge";
+}
+
 struct registry_key {
   HKEY handle = nullptr;
   ~registry_key() {
@@ -114,10 +121,12 @@ std::optional<std::string> single_string(HKEY key, const wchar_t* name) {
 
 }  // namespace
 
+std::filesystem::path machine_tls_state_dir() {
+  return machine_data_dir();
+}
+
 std::filesystem::path system_config_file() {
-  auto program_data = known_folder(FOLDERID_ProgramData);
-  if (program_data.empty()) program_data = L"C:\\ProgramData";
-  return program_data / L"SealBridge" / L"config.json";
+  return machine_data_dir() / L"config.json";
 }
 
 void apply_machine_policy(config& cfg) {

@@ -45,10 +45,15 @@ local_tls_files local_tls_paths(const std::filesystem::path& state_dir) {
   return {dir / "root.pem", dir / "localhost.pem", dir / "localhost.key"};
 }
 
+bool local_tls_usable(const std::filesystem::path& state_dir, sys_seconds now,
+                      std::chrono::days renew_before) {
+  return still_good(local_tls_paths(state_dir), now, renew_before);
+}
+
 tls_setup_outcome ensure_local_tls(const std::filesystem::path& state_dir, sys_seconds now,
                                    bool force, std::chrono::days renew_before) {
   auto files = local_tls_paths(state_dir);
-  if (!force && still_good(files, now, renew_before)) return tls_setup_outcome::kept;
+  if (!force && local_tls_usable(state_dir, now, renew_before)) return tls_setup_outcome::kept;
 
   std::error_code ec;
   std::filesystem::create_directories(files.certificate.parent_path(), ec);

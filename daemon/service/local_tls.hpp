@@ -21,6 +21,11 @@ inline constexpr std::chrono::days kRenewBefore{30};
 
 enum class tls_setup_outcome { kept, minted };
 
+// Whether the three files are there, the key matches the leaf and the leaf is good for at
+// least `renew_before` more: what ensure_local_tls keeps.
+bool local_tls_usable(const std::filesystem::path& state_dir, sys_seconds now,
+                      std::chrono::days renew_before = kRenewBefore);
+
 // Mints a new root and leaf (crypto::mint_local_tls) and writes the three files when one is
 // missing or unreadable, when the key does not match the leaf, when the leaf expires within
 // `renew_before` of `now`, or when `force` is set; otherwise keeps them. The root's private

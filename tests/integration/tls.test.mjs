@@ -161,6 +161,16 @@ describe('sealbridged tls-setup', () => {
     assert.equal(extra.status, 2);
   });
 
+  test('--machine is for Windows: refused here, and --remove only goes with it', () => {
+    const machine = run('--machine');
+    assert.equal(machine.status, 1, machine.stderr);
+    assert.match(machine.stderr, /tls-setup --machine is for Windows/);
+    const removeAlone = run('--remove');
+    assert.equal(removeAlone.status, 2, removeAlone.stderr);
+    const both = run('--machine', '--remove', '--force');
+    assert.equal(both.status, 2, both.stderr);
+  });
+
   test('trust-root.sh install/status/remove against an NSS database', { skip: !fs.existsSync('/usr/bin/certutil') && 'certutil missing' }, () => {
     const nssdb = path.join(dir, 'nssdb');
     const script = (action) => spawnSync('bash', [path.join(repoRoot, 'scripts', 'trust-root.sh'), action,

@@ -107,6 +107,20 @@ TEST_CASE("tls-setup writes root, leaf and a 0600 key, and keeps good files") {
   CHECK(read_text(files.certificate) != leaf);
 }
 
+TEST_CASE("local TLS files are usable until the margin asked for, and not when one is missing") {
+  temp_dir state;
+  CHECK_FALSE(service::local_tls_usable(state.path, kNow));
+  REQUIRE(service::ensure_local_tls(state.path, kNow) == service::tls_setup_outcome::minted);
+  CHECK(service::local_tls_usable(state.path, kNow));
+  // 800 days: within the 30-day margin on day 780, still valid without a margin, not after.
+  CHECK_FALSE(service::local_tls_usable(state.path, kNow + std::chrono::days{780}));
+  CHECK(service::local_tls_usable(state.path, kNow + std::chrono::days{780}, std::chrono::days{0}));
+  CHECK_FALSE(
+      service::local_tls_usable(state.path, kNow + std::chrono::days{801}, std::chrono::days{0}));
+  fs::remove(service::local_tls_paths(state.path).private_key);
+  CHECK_FALSE(service::local_tls_usable(state.path, kNow, std::chrono::days{0}));
+}
+
 TEST_CASE("tls-setup mints again when a file is missing or the key does not match") {
   temp_dir state;
   temp_dir other;
